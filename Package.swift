@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mnist-tools",
+    products: [
+        .executable(name: "mnist-tools", targets: ["mnist-tools"]),
+        .library(name: "Pickle", targets: ["Pickle"]),
+        .library(name: "MNISTTools", targets: ["MNISTTools"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C system libraries, reached through module maps (see each folder's module.modulemap).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibdeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CLibpng", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+
+        // Pure Swift: the safe unpickler and NumPy array reconstruction. No C, no Foundation.
+        .target(name: "Pickle"),
+
+        // Files, gzip, the dataset model and the logic behind each subcommand.
+        .target(name: "MNISTTools", dependencies: ["Pickle", "CZlib", "CLibdeflate"]),
+
+        // The command line: parse, call the library, print.
+        .executableTarget(
+            name: "mnist-tools",
+            dependencies: [
+                "MNISTTools", "Pickle",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
+        .testTarget(name: "MNISTToolsTests", dependencies: ["MNISTTools", "Pickle"]),
+        .testTarget(name: "mnist-toolsTests", dependencies: ["mnist-tools"]),
+    ]
+)

@@ -1,0 +1,24 @@
+/// Everything that can go wrong in the MNISTTools library, with the file and place it happened.
+public enum MNISTToolsError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be opened, read or mapped; `reason` is the system's message.
+    case cannotRead(path: String, reason: String)
+    /// A gzip stream is damaged. `offset` is the compressed byte offset where it was noticed.
+    case corruptGzip(path: String, offset: Int, reason: String)
+    /// A gzip stream ended before its trailer.
+    case truncatedGzip(path: String, offset: Int)
+    /// The pickle inside the file is malformed or unsupported.
+    case badPickle(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotRead(path, reason):
+            return "\(path): cannot read: \(reason)"
+        case let .corruptGzip(path, offset, reason):
+            return "\(path): corrupt gzip data at compressed offset \(offset): \(reason)"
+        case let .truncatedGzip(path, offset):
+            return "\(path): gzip stream ends early, at compressed offset \(offset), before its 8-byte trailer"
+        case let .badPickle(path, reason):
+            return "\(path): \(reason)"
+        }
+    }
+}
