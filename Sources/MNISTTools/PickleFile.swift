@@ -1,0 +1,34 @@
+import Pickle
+
+/// A pickle read from a file, with how the file was stored.
+public struct PickleFile {
+    public let value: PickleValue
+    /// The PROTO opcode's argument, or the highest protocol among the opcodes used.
+    public let `protocol`: Int
+    public let path: String
+    public let compression: Compression
+    /// "libdeflate", "zlib" or "none".
+    public let inflater: String
+    /// Bytes on disk, when the input is a regular file.
+    public let compressedSize: Int?
+    /// Bytes of pickle data read (up to and including STOP).
+    public let pickleSize: Int
+
+    /// Opens `path` (gzip or plain, told by content; "-" is standard input) and reads the
+    /// pickle in it. Errors name the file and the byte offset.
+    public static func load(path: String, options: InputOptions = .default, limits: UnpicklerLimits = .default) throws -> PickleFile {
+        let opened = try openInput(path: path, options: options)
+        let input: PickleInput
+        switch opened.bytes {
+        case let .whole(storage): input = PickleInput(storage: storage)
+        case let .stream(stream): input = PickleInput(stream: stream)
+        }
+        do {
+            let result = try Unpickler(limits: limits).read(input)
+            return PickleFile(value: result.value, protocol: result.protocol, path: path, compression: opened.compression,
+                              inflater: opened.inflater, compressedSize: opened.compressedSize, pickleSize: result.endOffset)
+        } catch let error as PickleError {
+            throw MNISTToolsError.badPickle(path: path, reason: error.description)
+        }
+    }
+}

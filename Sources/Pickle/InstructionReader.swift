@@ -1,0 +1,167 @@
+/// Reads opcodes and their arguments from a `PickleInput`, one at a time.
+///
+/// Shared by the unpickler and the disassembler, so both see exactly the same decoding and
+/// the same errors. Every length is checked against what the input can still provide
+/// before anything is allocated.
+public struct InstructionReader {
+    public let input: PickleInput
+
+    public init(input: PickleInput) { self.input = input }
+
+    /// The next instruction, or nil at the end of the input.
+    public func next() throws -> Instruction? {
+        let offset = input.offset
+        guard let byte = try input.readByte() else { return nil }
+        guard let opcode = Opcode(rawValue: byte) else {
+            throw PickleError(offset: offset, opcode: nil, kind: .unknownOpcode(byte))
+        }
+        let context = Context(input: input, offset: offset, opcode: opcode)
+        return Instruction(offset: offset, opcode: opcode, argument: try context.readArgument())
+    }
+
+    /// Reading state for one opcode: knows where it started, to name it in errors.
+    private struct Context {
+        let input: PickleInput
+        let offset: Int
+        let opcode: Opcode
+
+        func error(_ kind: PickleError.Kind) -> PickleError {
+            PickleError(offset: offset, opcode: opcode, kind: kind)
+        }
+
+        func readArgument() throws -> Argument {
+            switch opcode.argumentKind {
+            case .none: return .none
+            case .uint1: return .int(Int64(try fixed(1)))
+            case .uint2: return .int(Int64(try fixed(2)))
+            case .uint4: return .int(Int64(try fixed(4)))
+            case .int4: return .int(Int64(Int32(truncatingIfNeeded: try fixed(4))))
+            case .uint8:
+                let value = try fixed(8)
+                guard value <= UInt64(Int64.max) else { throw error(.badArgument("length \(value) is larger than any input")) }
+                return .int(Int64(value))
+            case .float8: return .float(Double(bitPattern: try fixed(8).byteSwapped))
+            case .long1, .long4: return try readBinaryLong()
+            case .bytes1, .bytes4, .bytes8: return try readLengthPrefixed()
+            case .decimalLine: return try readDecimalLine()
+            case .longLine: return try readLongLine()
+            case .floatLine: return try readFloatLine()
+            case .quotedStringLine: return .bytes(try ProtocolZeroText.unquoteString(try line(), error: error))
+            case .rawUnicodeLine: return .text(try ProtocolZeroText.decodeRawUnicodeEscape(try line(), error: error))
+            case .globalPair:
+                let module = try utf8(try line())
+                let name = try utf8(try line())
+                return .global(module: module, name: name)
+            case .persistentIdLine:
+                return .text(try line().latin1String)
+            }
+        }
+
+        /// A little-endian unsigned integer of `count` bytes.
+        private func fixed(_ count: Int) throws -> UInt64 {
+            guard let value = try input.readLittleEndian(count: count) else {
+                throw error(.truncated(needed: count, available: input.remainingUpperBound ?? 0, exact: true))
+            }
+            return value
+        }
+
+        private func bytes(_ count: Int) throws -> ByteSlice {
+            switch try input.readBytes(count: count) {
+            case let .bytes(slice): return slice
+            case let .short(available, exact): throw error(.truncated(needed: count, available: available, exact: exact))
+            }
+        }
+
+        private func line() throws -> ByteSlice {
+            guard let line = try input.readLine() else { throw error(.unterminatedLine) }
+            return line
+        }
+
+        private func utf8(_ slice: ByteSlice) throws -> String {
+            guard let text = slice.utf8String else {
+                throw error(.badArgument("the argument is not valid UTF-8"))
+            }
+            return text
+        }
+
+        private func readLengthPrefixed() throws -> Argument {
+            let length: Int64
+            switch opcode.argumentKind {
+            case .bytes1: length = Int64(try fixed(1))
+            case .bytes4 where opcode == .binString: length = Int64(Int32(truncatingIfNeeded: try fixed(4)))
+            case .bytes4: length = Int64(try fixed(4))
+            default:
+                let raw = try fixed(8)
+                guard raw <= UInt64(Int64.max) else {
+                    throw error(.badArgument("declares \(raw) bytes, more than any input can hold"))
+                }
+                length = Int64(raw)
+            }
+            guard length >= 0 else { throw error(.badArgument("declares a negative length (\(length))")) }
+            guard length <= Int64(Int.max) else { throw error(.badArgument("declares \(length) bytes, more than memory can hold")) }
+            let payload = try bytes(Int(length))
+            switch opcode {
+            case .shortBinUnicode, .binUnicode, .binUnicode8:
+                guard let text = payload.utf8String else {
+                    throw error(.badArgument("the \(length)-byte string is not valid UTF-8"))
+                }
+                return .text(text)
+            default:
+                return .bytes(payload)
+            }
+        }
+
+        private func readBinaryLong() throws -> Argument {
+            let length = opcode == .long1 ? Int64(try fixed(1)) : Int64(Int32(truncatingIfNeeded: try fixed(4)))
+            guard length >= 0 else { throw error(.badArgument("declares a negative byte count (\(length))")) }
+            let payload = try bytes(Int(length))
+            return .bigInteger(payload.withUnsafeBytes { BigInteger(twosComplementLittleEndian: $0) })
+        }
+
+        private func readDecimalLine() throws -> Argument {
+            let text = try line()
+            if opcode == .int {
+                return try ProtocolZeroText.parseInt(text, error: error)
+            }
+            // GET and PUT: a memo key.
+            guard let key = BigInteger(decimal: text.array) else {
+                throw error(.badArgument("memo key \(quoted(text)) is not a decimal integer"))
+            }
+            guard let small = key.int64 else {
+                throw error(.badMemoKey("memo key \(key) is out of range"))
+            }
+            return .int(small)
+        }
+
+        private func readLongLine() throws -> Argument {
+            var text = try line().array
+            if text.last == UInt8(ascii: "L") { text.removeLast() }
+            guard let value = BigInteger(decimal: text) else {
+                throw error(.badArgument("\(quoted(ByteSlice(copying: text))) is not a decimal integer"))
+            }
+            return .bigInteger(value)
+        }
+
+        private func readFloatLine() throws -> Argument {
+            let text = try line()
+            guard let value = ProtocolZeroText.parseFloat(text) else {
+                throw error(.badArgument("\(quoted(text)) is not a float literal"))
+            }
+            return .float(value)
+        }
+    }
+}
+
+/// A byte string shown for an error message, at most 40 bytes, non-printables escaped.
+func quoted(_ slice: ByteSlice) -> String {
+    var text = "'"
+    for byte in slice.array.prefix(40) {
+        if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "'") && byte != UInt8(ascii: "\\") {
+            text.unicodeScalars.append(Unicode.Scalar(byte))
+        } else {
+            let hex = String(byte, radix: 16)
+            text += "\\x" + (hex.count == 1 ? "0" : "") + hex
+        }
+    }
+    return text + (slice.count > 40 ? "…'" : "'")
+}

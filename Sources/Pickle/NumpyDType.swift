@@ -1,0 +1,33 @@
+/// A `numpy.dtype` object as it is being unpickled: created by REDUCE from a type name,
+/// then given its byte order (and checked for fields) by BUILD.
+public final class NumpyDType {
+    public private(set) var dtype: DType
+    /// The type name it was created from ("f4"), for messages.
+    public let typeName: String
+
+    init(typeName: String) throws(DTypeError) {
+        self.typeName = typeName
+        self.dtype = try DType(typeName: typeName)
+    }
+
+    /// Applies a pickled dtype state: `(version, byteorder, subarray, names, fields,
+    /// elsize, alignment, flags[, metadata])`. Only plain dtypes are accepted: a state that
+    /// names fields is a structured dtype, refused with the field names.
+    func setState(_ state: PickleValue) throws(DTypeError) {
+        guard let items = state.tupleItems, items.count >= 5 else {
+            throw DTypeError(typeName: typeName, reason: "its state is not a tuple of at least 5 items")
+        }
+        guard let order = items[1].text, order.count == 1, let character = order.first,
+              let ordered = dtype.withByteOrder(character) else {
+            throw DTypeError(typeName: typeName, reason: "byte order \(items[1].typeName) is not one of '<', '>', '|', '='")
+        }
+        if case .none = items[2] {} else {
+            throw DTypeError(typeName: typeName, reason: "sub-array dtypes are not supported")
+        }
+        if case .none = items[3] {} else {
+            let names = items[3].tupleItems?.compactMap(\.text).joined(separator: ", ") ?? "?"
+            throw DTypeError(typeName: typeName, reason: "structured dtype with fields (\(names)) is not supported")
+        }
+        dtype = ordered
+    }
+}

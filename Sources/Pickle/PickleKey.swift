@@ -1,0 +1,104 @@
+/// A dict key or set member compared the way Python compares them: `1`, `1.0`, `True` and
+/// `1+0j` are one key; a Python 2 str equals the unicode string it reads as in Latin-1 (as
+/// after `pickle.load(..., encoding='latin1')`); objects Python hashes by identity (opaque
+/// objects, dtypes) are compared by identity.
+struct PickleKey: Hashable {
+    private enum Storage: Hashable {
+        case none
+        case integer(BigInteger)
+        case float(UInt64)          // bit pattern of a non-integral, non-NaN double
+        case complex(UInt64, UInt64)
+        case unique(ObjectIdentifier)
+        case nan(NaNToken)          // each NaN is its own key, as in Python
+        case string(String)
+        case bytes(ByteSlice)
+        case tuple([PickleKey])
+        case frozenset(Set<PickleKey>)
+        case global(String, String)
+    }
+
+    private let storage: Storage
+    /// Deeply nested tuple keys fall back to identity past this depth, so hashing them
+    /// never recurses without bound.
+    private static let maximumDepth = 64
+
+    init(_ value: PickleValue) throws(UnhashableKeyError) {
+        storage = try Self.storage(for: value, depth: 0)
+    }
+
+    private init(storage: Storage) { self.storage = storage }
+
+    private static func storage(for value: PickleValue, depth: Int) throws(UnhashableKeyError) -> Storage {
+        switch value {
+        case .none: return .none
+        case let .bool(flag): return .integer(BigInteger(flag ? 1 : 0))
+        case let .int(number): return .integer(BigInteger(number))
+        case let .bigInt(number): return .integer(number)
+        case let .float(number): return floatStorage(number)
+        case let .complex(real, imaginary):
+            return imaginary == 0 ? floatStorage(real) : .complex(real.bitPattern, imaginary.bitPattern)
+        case let .string(text): return .string(text)
+        case let .py2String(bytes): return .string(bytes.latin1String)
+        case let .bytes(bytes): return .bytes(bytes)
+        case let .global(module, name): return .global(module, name)
+        case let .object(object): return .unique(ObjectIdentifier(object))
+        case let .dtype(dtype): return .unique(ObjectIdentifier(dtype))
+        case let .tuple(tuple):
+            if depth >= maximumDepth { return .unique(ObjectIdentifier(tuple)) }
+            var keys: [PickleKey] = []
+            for item in tuple.items { keys.append(PickleKey(storage: try storage(for: item, depth: depth + 1))) }
+            return .tuple(keys)
+        case let .frozenset(set):
+            if depth >= maximumDepth { return .unique(ObjectIdentifier(set)) }
+            var keys: Set<PickleKey> = []
+            for item in set.items { keys.insert(PickleKey(storage: try storage(for: item, depth: depth + 1))) }
+            return .frozenset(keys)
+        case .list, .dict, .set, .bytearray, .ndarray:
+            throw UnhashableKeyError(typeName: value.typeName)
+        }
+    }
+
+    private static func floatStorage(_ number: Double) -> Storage {
+        if number.isNaN { return .nan(NaNToken()) }
+        if number == number.rounded(), abs(number) < 0x1p63 {
+            return .integer(BigInteger(Int64(number)))
+        }
+        if number == number.rounded(), number.isFinite {
+            // Integral beyond 64 bits: compare with big integers by exact value.
+            return .integer(BigInteger(exactIntegral: number))
+        }
+        return .float(number.bitPattern)
+    }
+}
+
+/// A fresh identity for each NaN key, so that no two NaN keys compare equal.
+private final class NaNToken: Hashable {
+    static func == (lhs: NaNToken, rhs: NaNToken) -> Bool { lhs === rhs }
+    func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
+extension BigInteger {
+    /// The exact value of an integral, finite double.
+    init(exactIntegral number: Double) {
+        let magnitude = number.magnitude
+        let exponent = Int(magnitude.exponent)
+        let significand = magnitude.significandBitPattern | (1 << 52)
+        // value = significand × 2^(exponent − 52), with exponent ≥ 63 here.
+        let shift = exponent - 52
+        var limbs = [UInt32](repeating: 0, count: shift / 32 + 3)
+        let limbShift = shift / 32
+        let bitShift = UInt64(shift % 32)
+        let low = significand << bitShift
+        let high = bitShift == 0 ? 0 : significand >> (64 - bitShift)
+        limbs[limbShift] = UInt32(truncatingIfNeeded: low)
+        limbs[limbShift + 1] = UInt32(truncatingIfNeeded: low >> 32)
+        limbs[limbShift + 2] = UInt32(truncatingIfNeeded: high)
+        self.init(isNegative: number < 0, limbs: limbs)
+    }
+}
+
+/// Thrown for values Python refuses as dict keys or set members (lists, dicts, sets,
+/// bytearrays, arrays).
+public struct UnhashableKeyError: Error {
+    public let typeName: String
+}
