@@ -17,18 +17,32 @@ public struct PickleFile {
     /// Opens `path` (gzip or plain, told by content; "-" is standard input) and reads the
     /// pickle in it. Errors name the file and the byte offset.
     public static func load(path: String, options: InputOptions = .default, limits: UnpicklerLimits = .default) throws -> PickleFile {
-        let opened = try openInput(path: path, options: options)
-        let input: PickleInput
-        switch opened.bytes {
-        case let .whole(storage): input = PickleInput(storage: storage)
-        case let .stream(stream): input = PickleInput(stream: stream)
-        }
+        let (opened, input) = try open(path: path, options: options)
         do {
             let result = try Unpickler(limits: limits).read(input)
             return PickleFile(value: result.value, protocol: result.protocol, path: path, compression: opened.compression,
                               inflater: opened.inflater, compressedSize: opened.compressedSize, pickleSize: result.endOffset)
         } catch let error as PickleError {
             throw MNISTToolsError.badPickle(path: path, reason: error.description)
+        }
+    }
+
+    /// Lists the opcodes of the pickle in `path` through `write`, one line each. When the
+    /// pickle is malformed, the lines before the problem are written, then the error thrown.
+    public static func disassemble(path: String, options: InputOptions = .default, write: (String) -> Void) throws {
+        let (_, input) = try open(path: path, options: options)
+        do {
+            try Disassembler().disassemble(input, write: write)
+        } catch let error as PickleError {
+            throw MNISTToolsError.badPickle(path: path, reason: error.description)
+        }
+    }
+
+    private static func open(path: String, options: InputOptions) throws -> (OpenedInput, PickleInput) {
+        let opened = try openInput(path: path, options: options)
+        switch opened.bytes {
+        case let .whole(storage): return (opened, PickleInput(storage: storage))
+        case let .stream(stream): return (opened, PickleInput(stream: stream))
         }
     }
 }

@@ -2,11 +2,11 @@
 public struct Instruction {
     public let offset: Int
     public let opcode: Opcode
-    public let argument: Argument
+    public let argument: OpcodeArgument
 }
 
 /// The decoded argument of an opcode.
-public enum Argument {
+public enum OpcodeArgument {
     case none
     /// Fixed-size integers, memo keys, protocol numbers, frame lengths.
     case int(Int64)

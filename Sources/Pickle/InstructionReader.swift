@@ -29,7 +29,7 @@ public struct InstructionReader {
             PickleError(offset: offset, opcode: opcode, kind: kind)
         }
 
-        func readArgument() throws -> Argument {
+        func readArgument() throws -> OpcodeArgument {
             switch opcode.argumentKind {
             case .none: return .none
             case .uint1: return .int(Int64(try fixed(1)))
@@ -84,7 +84,7 @@ public struct InstructionReader {
             return text
         }
 
-        private func readLengthPrefixed() throws -> Argument {
+        private func readLengthPrefixed() throws -> OpcodeArgument {
             let length: Int64
             switch opcode.argumentKind {
             case .bytes1: length = Int64(try fixed(1))
@@ -111,14 +111,14 @@ public struct InstructionReader {
             }
         }
 
-        private func readBinaryLong() throws -> Argument {
+        private func readBinaryLong() throws -> OpcodeArgument {
             let length = opcode == .long1 ? Int64(try fixed(1)) : Int64(Int32(truncatingIfNeeded: try fixed(4)))
             guard length >= 0 else { throw error(.badArgument("declares a negative byte count (\(length))")) }
             let payload = try bytes(Int(length))
             return .bigInteger(payload.withUnsafeBytes { BigInteger(twosComplementLittleEndian: $0) })
         }
 
-        private func readDecimalLine() throws -> Argument {
+        private func readDecimalLine() throws -> OpcodeArgument {
             let text = try line()
             if opcode == .int {
                 return try ProtocolZeroText.parseInt(text, error: error)
@@ -133,7 +133,7 @@ public struct InstructionReader {
             return .int(small)
         }
 
-        private func readLongLine() throws -> Argument {
+        private func readLongLine() throws -> OpcodeArgument {
             var text = try line().array
             if text.last == UInt8(ascii: "L") { text.removeLast() }
             guard let value = BigInteger(decimal: text) else {
@@ -142,7 +142,7 @@ public struct InstructionReader {
             return .bigInteger(value)
         }
 
-        private func readFloatLine() throws -> Argument {
+        private func readFloatLine() throws -> OpcodeArgument {
             let text = try line()
             guard let value = ProtocolZeroText.parseFloat(text) else {
                 throw error(.badArgument("\(quoted(text)) is not a float literal"))

@@ -8,7 +8,7 @@ enum ProtocolZeroText {
 
     /// INT: "01"/"00" are True/False (Python 2.3+ booleans); otherwise an optional sign and
     /// decimal digits, of any size.
-    static func parseInt(_ line: ByteSlice, error: ErrorMaker) throws -> Argument {
+    static func parseInt(_ line: ByteSlice, error: ErrorMaker) throws -> OpcodeArgument {
         let text = line.array
         if text == Array("01".utf8) { return .bool(true) }
         if text == Array("00".utf8) { return .bool(false) }

@@ -1,8 +1,8 @@
 /// Formats a finite double as Python's `repr` does: the shortest digits that read back to
 /// the same value, in fixed notation for decimal exponents from -4 to 15 and scientific
 /// notation (at least two exponent digits) otherwise: `0.1`, `1e-05`, `1e+16`, `2.0`.
-enum PythonFloatFormat {
-    static func repr(_ value: Double) -> String {
+public enum PythonFloatFormat {
+    public static func repr(_ value: Double) -> String {
         precondition(value.isFinite)
         if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
         let (digits, exponent) = shortestDigits(value.magnitude)
