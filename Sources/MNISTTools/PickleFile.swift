@@ -23,17 +23,29 @@ public struct PickleFile {
             return PickleFile(value: result.value, protocol: result.protocol, path: path, compression: opened.compression,
                               inflater: opened.inflater, compressedSize: opened.compressedSize, pickleSize: result.endOffset)
         } catch let error as PickleError {
+            try reportStreamCorruption(opened)
             throw MNISTToolsError.badPickle(path: path, reason: error.description)
         }
+    }
+
+    /// A damaged gzip stream can yield garbage before zlib notices the damage, so the
+    /// unpickler may fail first. Reading the rest of the stream finds the root cause: when
+    /// the gzip data is corrupt, that error is thrown instead of the pickle's.
+    private static func reportStreamCorruption(_ opened: OpenedInput) throws {
+        guard case let .stream(stream) = opened.bytes, opened.compression == .gzip else { return }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { scratch.deallocate() }
+        while try stream.read(into: scratch) > 0 {}
     }
 
     /// Lists the opcodes of the pickle in `path` through `write`, one line each. When the
     /// pickle is malformed, the lines before the problem are written, then the error thrown.
     public static func disassemble(path: String, options: InputOptions = .default, write: (String) -> Void) throws {
-        let (_, input) = try open(path: path, options: options)
+        let (opened, input) = try open(path: path, options: options)
         do {
             try Disassembler().disassemble(input, write: write)
         } catch let error as PickleError {
+            try reportStreamCorruption(opened)
             throw MNISTToolsError.badPickle(path: path, reason: error.description)
         }
     }

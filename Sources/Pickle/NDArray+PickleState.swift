@@ -18,7 +18,7 @@ extension NDArray {
         guard let fortranFlag = items[2].int64 else {
             throw Reconstructor.Failure(reason: "array state's order flag is a \(items[2].typeName)", isArrayProblem: true)
         }
-        let built = try Reconstructor.makeArray(dtype: dtype.dtype, shape: shape, isFortranOrder: fortranFlag != 0, data: items[3])
+        let built = try Reconstructor.makeArray(dtype: try Reconstructor.checked(dtype), shape: shape, isFortranOrder: fortranFlag != 0, data: items[3])
         var builtDType = built.dtype
         var builtStorage = built.storage
         if builtDType.needsByteSwap, case let .bytes(bytes) = builtStorage {

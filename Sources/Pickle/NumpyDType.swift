@@ -4,10 +4,24 @@ public final class NumpyDType {
     public private(set) var dtype: DType
     /// The type name it was created from ("f4"), for messages.
     public let typeName: String
+    /// Why a void ("V12") type is refused. Structured dtypes are void types whose fields only
+    /// BUILD names, so the refusal waits for BUILD (or for the dtype's use, via `checkedDType`).
+    private var voidRefusal: DTypeError?
 
     init(typeName: String) throws(DTypeError) {
         self.typeName = typeName
-        self.dtype = try DType(typeName: typeName)
+        do {
+            self.dtype = try DType(typeName: typeName)
+        } catch where typeName.drop(while: { "<>|=".contains($0) }).first == "V" {
+            self.dtype = DType(kind: .unsignedInteger, itemSize: 1, byteOrder: .notApplicable)   // never used
+            self.voidRefusal = error
+        }
+    }
+
+    /// The element type, or the reason a void type cannot be one.
+    func checkedDType() throws(DTypeError) -> DType {
+        if let voidRefusal { throw voidRefusal }
+        return dtype
     }
 
     /// Applies a pickled dtype state: `(version, byteorder, subarray, names, fields,
@@ -28,6 +42,7 @@ public final class NumpyDType {
             let names = items[3].tupleItems?.compactMap(\.text).joined(separator: ", ") ?? "?"
             throw DTypeError(typeName: typeName, reason: "structured dtype with fields (\(names)) is not supported")
         }
+        if let voidRefusal { throw voidRefusal }
         dtype = ordered
     }
 }

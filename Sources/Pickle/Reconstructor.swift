@@ -95,8 +95,9 @@ enum Reconstructor {
         guard arguments.count == 2, case let .dtype(dtype) = arguments[0] else {
             throw Failure(reason: "numpy scalar() takes a dtype and its data", isArrayProblem: true)
         }
-        if dtype.dtype.kind == .object { return arguments[1] }
-        return .ndarray(try makeArray(dtype: dtype.dtype, shape: [], isFortranOrder: false, data: arguments[1]))
+        let elementType = try checked(dtype)
+        if elementType.kind == .object { return arguments[1] }
+        return .ndarray(try makeArray(dtype: elementType, shape: [], isFortranOrder: false, data: arguments[1]))
     }
 
     /// Protocol 5's `_frombuffer(buffer, dtype, shape, order)`.
@@ -108,7 +109,16 @@ enum Reconstructor {
         guard let order = arguments[3].text, order == "C" || order == "F" else {
             throw Failure(reason: "_frombuffer order must be 'C' or 'F'", isArrayProblem: true)
         }
-        return .ndarray(try makeArray(dtype: dtype.dtype, shape: shape, isFortranOrder: order == "F", data: arguments[0]))
+        return .ndarray(try makeArray(dtype: try checked(dtype), shape: shape, isFortranOrder: order == "F", data: arguments[0]))
+    }
+
+    /// The dtype's element type, refusing a void (structured) type.
+    static func checked(_ dtype: NumpyDType) throws(Failure) -> DType {
+        do {
+            return try dtype.checkedDType()
+        } catch {
+            throw Failure(reason: error.description, isArrayProblem: true)
+        }
     }
 
     static func shapeArgument(_ value: PickleValue) throws(Failure) -> [Int] {

@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The `mnist-tools` command: one subcommand per job, each in a file of its own.
 @main
 struct MNISTToolsCommand: ParsableCommand {
@@ -9,4 +13,22 @@ struct MNISTToolsCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [Inspect.self]
     )
+
+    /// Runs the command with this tool's exit codes: 0 success, 1 bad input (reported by the
+    /// subcommand), 2 a usage error (ArgumentParser's own would be 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                var standardError = StandardError()
+                print(fullMessage(for: error), to: &standardError)
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+
 }

@@ -28,37 +28,30 @@ struct CommandRunner {
         packageRoot.appendingPathComponent("fixtures").appendingPathComponent(name).path
     }
 
-    /// Runs `mnist-tools ARGUMENTS`, feeding `input` on standard input when given.
+    /// Runs `mnist-tools ARGUMENTS`, feeding `input` on standard input when given (through a
+    /// pipe, so the tool sees a stream). Outputs go through files, so no pipe can fill up.
     static func run(_ arguments: [String], input: Data? = nil) throws -> Output {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outputURL = folder.appendingPathComponent("stdout"), errorURL = folder.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        let outputPipe = Pipe(), errorPipe = Pipe(), inputPipe = Pipe()
-        process.standardOutput = outputPipe
-        process.standardError = errorPipe
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        let inputPipe = Pipe()
         process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
         try process.run()
         if let input {
-            // Write from another thread so a large input cannot deadlock against the output.
-            DispatchQueue.global().async {
-                inputPipe.fileHandleForWriting.write(input)
-                try? inputPipe.fileHandleForWriting.close()
-            }
+            inputPipe.fileHandleForWriting.write(input)
+            try inputPipe.fileHandleForWriting.close()
         }
-        // Drain both pipes concurrently: either can fill up while the other is read.
-        var errorData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = errorPipe.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outputData = outputPipe.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         process.waitUntilExit()
         return Output(status: process.terminationStatus,
-                      standardOutput: String(decoding: outputData, as: UTF8.self),
-                      standardError: String(decoding: errorData, as: UTF8.self))
+                      standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
+                      standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
     }
 
     /// A fresh temporary folder, removed by the caller.

@@ -42,7 +42,8 @@ import Testing
         #expect(json.status == 0, "stderr: \(json.standardError)")
         #expect(json.standardOutput.hasPrefix("{\"protocol\": 2, \"compression\": \"none\", \"value\": [[[["))
         #expect(json.standardOutput.filter { $0 == "[" }.count == depth)
-        let outline = try CommandRunner.run(["inspect", "--max-depth", "1000000", file.path])
+        let outline = try CommandRunner.run(["inspect", file.path])
         #expect(outline.status == 0, "stderr: \(outline.standardError)")
+        #expect(outline.standardOutput.contains("list (1 item) …"))
     }
 }
