@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: Swift unit and end-to-end tests, then a check that the
+# fixtures script still regenerates the committed fixtures byte for byte.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+swift build --build-tests
+swift test --skip-build
+
+# Regenerate the fixtures in a scratch copy and compare with the committed ones.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+cp -r fixtures "$scratch/fixtures"
+python3 "$scratch/fixtures/make_fixtures.py" >/dev/null
+if diff -r -q fixtures "$scratch/fixtures" -x __pycache__; then
+    echo "fixtures: 1 passed, 0 failed"
+else
+    echo "fixtures: 0 passed, 1 failed (make_fixtures.py no longer reproduces the committed files)"
+    exit 1
+fi
