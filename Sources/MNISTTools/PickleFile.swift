@@ -17,7 +17,13 @@ public struct PickleFile {
     /// Opens `path` (gzip or plain, told by content; "-" is standard input) and reads the
     /// pickle in it. Errors name the file and the byte offset.
     public static func load(path: String, options: InputOptions = .default, limits: UnpicklerLimits = .default) throws -> PickleFile {
-        let (opened, input) = try open(path: path, options: options)
+        try read(try openInput(path: path, options: options), limits: limits)
+    }
+
+    /// Reads the pickle in an input already opened.
+    public static func read(_ opened: OpenedInput, limits: UnpicklerLimits = .default) throws -> PickleFile {
+        let input = pickleInput(opened)
+        let path = opened.path
         do {
             let result = try Unpickler(limits: limits).read(input)
             return PickleFile(value: result.value, protocol: result.protocol, path: path, compression: opened.compression,
@@ -41,7 +47,8 @@ public struct PickleFile {
     /// Lists the opcodes of the pickle in `path` through `write`, one line each. When the
     /// pickle is malformed, the lines before the problem are written, then the error thrown.
     public static func disassemble(path: String, options: InputOptions = .default, write: (String) -> Void) throws {
-        let (opened, input) = try open(path: path, options: options)
+        let opened = try openInput(path: path, options: options)
+        let input = pickleInput(opened)
         do {
             try Disassembler().disassemble(input, write: write)
         } catch let error as PickleError {
@@ -50,11 +57,10 @@ public struct PickleFile {
         }
     }
 
-    private static func open(path: String, options: InputOptions) throws -> (OpenedInput, PickleInput) {
-        let opened = try openInput(path: path, options: options)
+    private static func pickleInput(_ opened: OpenedInput) -> PickleInput {
         switch opened.bytes {
-        case let .whole(storage): return (opened, PickleInput(storage: storage))
-        case let .stream(stream): return (opened, PickleInput(stream: stream))
+        case let .whole(storage): PickleInput(storage: storage)
+        case let .stream(stream): PickleInput(stream: stream)
         }
     }
 }
