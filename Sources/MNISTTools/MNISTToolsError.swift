@@ -8,6 +8,13 @@ public enum MNISTToolsError: Error, Equatable, CustomStringConvertible {
     case truncatedGzip(path: String, offset: Int)
     /// The pickle inside the file is malformed or unsupported.
     case badPickle(path: String, reason: String)
+    /// A file or folder could not be created or written; `reason` is the system's message.
+    case cannotWrite(path: String, reason: String)
+    /// The output already exists and overwriting was not asked for.
+    case outputExists(path: String)
+    /// The data is readable but does not form a valid dataset: `field` names the part
+    /// (a split, a header field, a manifest key), `reason` says what was expected and found.
+    case invalidData(path: String, field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -19,6 +26,12 @@ public enum MNISTToolsError: Error, Equatable, CustomStringConvertible {
             return "\(path): gzip stream ends early, at compressed offset \(offset), before its 8-byte trailer"
         case let .badPickle(path, reason):
             return "\(path): \(reason)"
+        case let .cannotWrite(path, reason):
+            return "\(path): cannot write: \(reason)"
+        case let .outputExists(path):
+            return "\(path) already exists (use --force to replace it)"
+        case let .invalidData(path, field, reason):
+            return "\(path): \(field): \(reason)"
         }
     }
 }
