@@ -63,7 +63,7 @@ public struct InspectReport {
                 lines.append("warning:   \(split.name) has \(split.images.shape[0]) images but \(split.labels.shape[0]) labels")
             }
         }
-        lines += aligned(table)
+        lines += alignedColumns(table)
         if !classRows.isEmpty {
             let classes = classRows.map(\.1.count).max() ?? 0
             var counts = [["class counts"] + (0..<classes).map(String.init)]
@@ -71,7 +71,7 @@ public struct InspectReport {
                 counts.append([name] + (0..<classes).map { $0 < row.count ? String(row[$0]) : "0" })
             }
             lines.append("")
-            lines += aligned(counts)
+            lines += alignedColumns(counts)
         }
         return lines
     }
@@ -91,17 +91,5 @@ public struct InspectReport {
         // Six decimals are plenty for a summary.
         let rounded = abs(value) >= 1e-3 ? (value * 1e6).rounded() / 1e6 : value
         return PythonFloatFormat.repr(rounded)
-    }
-
-    /// Columns padded to their widest cell, separated by two spaces.
-    private func aligned(_ rows: [[String]]) -> [String] {
-        let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in
-            rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0
-        }
-        return rows.map { row in
-            row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
-            }.joined(separator: "  ")
-        }
     }
 }

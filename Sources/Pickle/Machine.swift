@@ -88,20 +88,22 @@ struct Machine {
         case (.dict, _): try push(.dict(try makeDict(try popToMark())))
         case (.frozenSet, _): try push(.frozenset(try makeSet(try popToMark())))
         case (.append, _):
+            try requireOperands(2)
             let item = try pop()
             try append([item], to: try peek())
         case (.appends, _):
             let items = try popToMark()
-            try append(items, to: try below(itemCount: items.count))
+            try append(items, to: try peek())
         case (.setItem, _):
+            try requireOperands(3)
             let pair = try pop(2)
             try setItems(pair, in: try peek())
         case (.setItems, _):
             let items = try popToMark()
-            try setItems(items, in: try below(itemCount: items.count))
+            try setItems(items, in: try peek())
         case (.addItems, _):
             let items = try popToMark()
-            try addItems(items, to: try below(itemCount: items.count))
+            try addItems(items, to: try peek())
         case let (.global, .global(module, name)):
             try push(.global(module: module, name: name))
         case (.stackGlobal, _):
@@ -130,6 +132,7 @@ struct Machine {
         case let (.inst, .global(module, name)):
             try push(try apply(.global(module: module, name: name), arguments: try popToMark()))
         case (.build, _):
+            try requireOperands(2)
             let state = try pop()
             try build(try peek(), state: state)
         case (.persId, _), (.binPersId, _):
@@ -280,13 +283,6 @@ struct Machine {
         let values = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return values
-    }
-
-    /// The value just below the MARK that `popToMark` removed (APPENDS, SETITEMS, ADDITEMS
-    /// act on it).
-    private func below(itemCount: Int) throws -> PickleValue {
-        guard let target = stack.last else { throw fail(.stackUnderflow(needed: 1, available: 0)) }
-        return target
     }
 
     private mutating func store(key: Int64) throws {

@@ -62,7 +62,7 @@ public struct PickleError: Error, CustomStringConvertible {
             return "unknown opcode 0x\(hex.count == 1 ? "0" + hex : hex) at offset \(offset)"
         case let .truncated(needed, available, exact):
             let remain = available == 1 ? "1 remains" : "\(available) remain"
-            return "\(place) declares \(needed) bytes but \(exact ? "only" : "at most") \(remain)"
+            return "\(place) declares \(needed) byte\(needed == 1 ? "" : "s") but \(exact ? "only" : "at most") \(remain)"
         case .unterminatedLine:
             return "\(place): the argument line has no terminating newline before the end of the input"
         case let .badArgument(reason):
@@ -70,7 +70,10 @@ public struct PickleError: Error, CustomStringConvertible {
         case let .stackUnderflow(needed, available):
             return "\(place) needs \(needed) value\(needed == 1 ? "" : "s") on the stack but finds \(available)"
         case let .markSplitsOperands(needed, aboveMark):
-            return "\(place) needs \(needed) values but a MARK sits after the first \(aboveMark)"
+            if aboveMark == 0 {
+                return "\(place) needs \(needed) value\(needed == 1 ? "" : "s") but a MARK is on top of the stack"
+            }
+            return "\(place) needs \(needed) values but a MARK sits after the first \(needed - aboveMark)"
         case .missingMark:
             return "\(place) collects the values after a MARK, but no MARK is on the stack"
         case let .memoKeyMissing(key):

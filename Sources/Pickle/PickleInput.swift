@@ -150,9 +150,10 @@ public final class PickleInput {
     /// stream ends first (what was read stays buffered).
     private func refill(atLeast needed: Int, growing: Bool = false) throws -> Bool {
         guard case let .stream(stream) = source, !streamEnded else { return buffered >= needed }
-        // Move the unread bytes to the front, into a larger window when they would not fit.
+        // Move the unread bytes to the front, into a larger window when they would not fit
+        // (doubling when growing for a long line, so its search stays linear).
         let unread = buffered
-        let capacity = max(window.capacity, needed, growing ? window.capacity * 2 : 0)
+        let capacity = needed <= window.capacity ? window.capacity : max(needed, growing ? window.capacity * 2 : 0)
         let target = capacity > window.capacity ? ByteStorage(capacity: capacity) : window
         (target.baseAddress).copyMemory(from: window.baseAddress + position, byteCount: unread)
         windowStart += position
@@ -176,8 +177,9 @@ public final class PickleInput {
     /// as bytes arrive rather than trusting the declared length.
     private func readLarge(count: Int, from stream: PickleByteStream) throws -> ReadResult {
         let boundKnown = remainingUpperBound != nil
-        var storage = ByteStorage(capacity: boundKnown ? count : min(count, 1 << 20))
         let head = buffered
+        // At least the buffered head, which a window grown for a long line can make large.
+        var storage = ByteStorage(capacity: boundKnown ? count : max(head, min(count, 1 << 20)))
         storage.baseAddress.copyMemory(from: window.baseAddress + position, byteCount: head)
         storage.setCount(head)
         position += head

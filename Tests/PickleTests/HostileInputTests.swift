@@ -246,12 +246,12 @@ enum HostileCases {
         HostileCase("NEWOBJ_EX keywords not a dict", "cfoo\nBar\n))\u{92}", invalid("NEWOBJ_EX keyword arguments must be a dict, not tuple"), at: 11, .newObjEx),
         HostileCase("STACK_GLOBAL of ints", "K\u{01}K\u{02}\u{93}", invalid("STACK_GLOBAL needs two str values, found int and int"), at: 4, .stackGlobal),
         HostileCase("STACK_GLOBAL of bytes", "\u{8c}\u{01}aC\u{01}b\u{93}", invalid("STACK_GLOBAL needs two str values, found str and bytes"), at: 6, .stackGlobal),
-        HostileCase("list as a SETITEM key", "}]K\u{01}s", invalid("unhashable type 'list' used as a dict key"), at: 3, .setItem,
+        HostileCase("list as a SETITEM key", "}]K\u{01}s", invalid("unhashable type 'list' used as a dict key"), at: 4, .setItem,
                     mentions: ["unhashable type 'list'"]),
-        HostileCase("dict as a SETITEMS key", "}(}K\u{01}u", invalid("unhashable type 'dict' used as a dict key"), at: 4, .setItems),
-        HostileCase("list as a DICT key", "(]K\u{01}d", invalid("unhashable type 'list' used as a dict key"), at: 3, .dict),
+        HostileCase("dict as a SETITEMS key", "}(}K\u{01}u", invalid("unhashable type 'dict' used as a dict key"), at: 5, .setItems),
+        HostileCase("list as a DICT key", "(]K\u{01}d", invalid("unhashable type 'list' used as a dict key"), at: 4, .dict),
         HostileCase("bytearray as a dict key", "}\u{96}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}K\u{01}s", invalid("unhashable type 'bytearray' used as a dict key"), at: 12, .setItem),
-        HostileCase("tuple holding a list as a key", "}]\u{85}K\u{01}s", invalid("unhashable type 'list' used as a dict key"), at: 4, .setItem),
+        HostileCase("tuple holding a list as a key", "}]\u{85}K\u{01}s", invalid("unhashable type 'list' used as a dict key"), at: 5, .setItem),
         HostileCase("list added to a set", "\u{8f}(]\u{90}", invalid("unhashable type 'list' added to a set"), at: 3, .addItems),
         HostileCase("set in a frozenset", "(\u{8f}\u{91}", invalid("unhashable type 'set' added to a set"), at: 2, .frozenSet),
         HostileCase("APPEND to a tuple", ")K\u{01}a", invalid("can only append to a list, not to a tuple"), at: 3, .append),
@@ -263,11 +263,11 @@ enum HostileCases {
         HostileCase("_codecs.encode to UTF-16", "c_codecs\nencode\n(Vx\nVutf-16\ntR",
                     invalid("_codecs.encode with encoding 'utf-16' is not supported (only latin1 and utf-8)"), at: 29, .reduce),
         HostileCase("_codecs.encode beyond Latin-1", "c_codecs\nencode\n(X\u{02}\u{00}\u{00}\u{00}\u{c4}\u{80}Vlatin1\ntR",
-                    invalid("character U+100 cannot be encoded as Latin-1"), at: 35, .reduce),
+                    invalid("character U+100 cannot be encoded as Latin-1"), at: 33, .reduce),
         HostileCase("_reconstruct with two arguments", "cnumpy.core.multiarray\n_reconstruct\n(K\u{01}K\u{02}tR",
                     invalid("_reconstruct takes 3 arguments (subtype, shape, typecode), got 2"), at: 42, .reduce),
         HostileCase("complex of a string", "cbuiltins\ncomplex\n(Vx\ntR", invalid("complex() takes up to two real numbers"), at: 23, .reduce),
-        HostileCase("OrderedDict of a bad pair", "ccollections\nOrderedDict\n(](K\u{01}taR", invalid("OrderedDict() items must be key-value pairs"), at: 34, .reduce),
+        HostileCase("OrderedDict of a bad pair", "ccollections\nOrderedDict\n(](K\u{01}tatR", invalid("OrderedDict() items must be key-value pairs"), at: 33, .reduce),
     ]
 
     private static func unsupported(_ reason: String) -> PickleError.Kind { .unsupported(reason) }
@@ -365,7 +365,7 @@ enum HostileCases {
         #expect(try unpickle("K\u{01}q\u{00}h\u{00}h\u{00}\u{87}.", limits: limits).tupleItems == [1, 1, 1])
         let reason = "the pickle creates more than 3 values (UnpicklerLimits.maximumValues)"
         expectFailure("K\u{01}K\u{02}K\u{03}K\u{04}", .limitExceeded(reason), at: 6, .binInt1, mentions: [reason], limits: limits)
-        expectFailure("](K\u{01}K\u{02}e\u{85}", .limitExceeded(reason), at: 8, .tuple1, limits: limits)
+        expectFailure("](K\u{01}K\u{02}e\u{85}", .limitExceeded(reason), at: 7, .tuple1, limits: limits)
     }
 
     @Test func errorsAreDescribedInOneSentence() throws {

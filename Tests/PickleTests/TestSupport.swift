@@ -89,8 +89,6 @@ final class ChunkedStream: PickleByteStream {
         case exact
         /// The true remaining count plus this much: a loose but honest bound.
         case loose(by: Int)
-        /// A fixed number, whatever is left (may be a lie, for tests of refusals).
-        case claimed(Int)
     }
 
     private let bytes: [UInt8]
@@ -123,7 +121,6 @@ final class ChunkedStream: PickleByteStream {
         case .unknown: nil
         case .exact: bytes.count - delivered
         case let .loose(extra): bytes.count - delivered + extra
-        case let .claimed(count): count
         }
     }
 }

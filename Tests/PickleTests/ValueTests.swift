@@ -13,28 +13,28 @@ import Testing
     }
 
     @Test(arguments: [
-        ("\u{8a}\u{02}\u{ff}\u{00}.", "255"),
-        ("\u{8a}\u{01}\u{ff}.", "-1"),
-        ("\u{8a}\u{00}.", "0"),
-        ("\u{8a}\u{01}\u{80}.", "-128"),
-        ("\u{8a}\u{02}\u{00}\u{80}.", "-32768"),
-        ("\u{8a}\u{08}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{80}.", "-9223372036854775808"),
-        ("\u{8a}\u{08}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{7f}.", "9223372036854775807"),
-        ("\u{8b}\u{02}\u{00}\u{00}\u{00}\u{ff}\u{7f}.", "32767"),
-        ("\u{8b}\u{00}\u{00}\u{00}\u{00}.", "0"),
+        (pickle("\u{8a}\u{02}\u{ff}\u{00}."), "255"),
+        (pickle("\u{8a}\u{01}\u{ff}."), "-1"),
+        (pickle("\u{8a}\u{00}."), "0"),
+        (pickle("\u{8a}\u{01}\u{80}."), "-128"),
+        (pickle("\u{8a}\u{02}\u{00}\u{80}."), "-32768"),
+        (pickle("\u{8a}\u{08}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{80}."), "-9223372036854775808"),
+        (pickle("\u{8a}\u{08}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{7f}."), "9223372036854775807"),
+        (pickle("\u{8b}\u{02}\u{00}\u{00}\u{00}\u{ff}\u{7f}."), "32767"),
+        (pickle("\u{8b}\u{00}\u{00}\u{00}\u{00}."), "0"),
     ])
-    func twosComplementLongsThatFit(literal: String, decimal: String) throws {
+    func twosComplementLongsThatFit(literal: [UInt8], decimal: String) throws {
         let value = try unpickle(literal)
         #expect(value == .int(try #require(Int64(decimal))))
     }
 
     @Test(arguments: [
-        ("\u{8a}\u{09}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{01}.", "18446744073709551616"),
-        ("\u{8a}\u{09}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{7f}.", "2361183241434822606847"),
-        ("\u{8a}\u{09}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{7f}\u{ff}.", "-9223372036854775809"),
-        ("\u{8a}\u{09}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{80}\u{00}.", "9223372036854775808"),
+        (pickle("\u{8a}\u{09}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{01}."), "18446744073709551616"),
+        (pickle("\u{8a}\u{09}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{7f}."), "2361183241434822606847"),
+        (pickle("\u{8a}\u{09}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{7f}\u{ff}."), "-9223372036854775809"),
+        (pickle("\u{8a}\u{09}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{80}\u{00}."), "9223372036854775808"),
     ])
-    func twosComplementLongsBeyond64Bits(literal: String, decimal: String) throws {
+    func twosComplementLongsBeyond64Bits(literal: [UInt8], decimal: String) throws {
         let value = try unpickle(literal)
         guard case let .bigInt(number) = value else {
             Issue.record("expected a big integer, got \(value.typeName)")
@@ -183,6 +183,31 @@ import Testing
         #expect(dict.value(forKey: .bool(true)) == "z")
         #expect(dict.value(forKey: .float(1.0)) == "z")
         #expect(dict.value(forKey: .int(2)) == nil)
+    }
+
+    @Test func integralFloatsMeetEqualIntegersBeyond64Bits() throws {
+        // {2**64: 'a', 2.0**64: 'b', 10**20: 'c', 1e20: 'd', -2**63: 'e', -2.0**63: 'f', 0: 'g', -0.0: 'h'}
+        // is {2**64: 'b', 10**20: 'd', -2**63: 'f', 0: 'h'} in Python.
+        let literal = "}(\u{8a}\u{09}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{01}\u{8c}\u{01}aGC\u{f0}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{8c}\u{01}b"
+            + "\u{8a}\u{09}\u{00}\u{00}\u{10}c-^\u{c7}k\u{05}\u{8c}\u{01}cGD\u{15}\u{af}\u{1d}x\u{b5}\u{8c}@\u{8c}\u{01}d"
+            + "\u{8a}\u{08}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{80}\u{8c}\u{01}eG\u{c3}\u{e0}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{8c}\u{01}f"
+            + "K\u{00}\u{8c}\u{01}gG\u{80}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{8c}\u{01}hu."
+        let entries = try #require(try unpickle(literal).dictEntries)
+        #expect(entries.map(\.value) == ["b", "d", "f", "h"])
+        #expect(entries[2].key == .int(.min))
+    }
+
+    @Test func complexWithoutImaginaryPartMeetsItsRealPart() throws {
+        // {complex(1, 0): 'i', 1: 'j'} is {(1+0j): 'j'}; complex(1, 2) is another key.
+        let literal = "}(cbuiltins\ncomplex\nK\u{01}K\u{00}\u{86}R\u{8c}\u{01}iK\u{01}\u{8c}\u{01}jcbuiltins\ncomplex\nK\u{01}K\u{02}\u{86}R\u{8c}\u{01}ku."
+        let entries = try #require(try unpickle(literal).dictEntries)
+        #expect(entries.map(\.key) == [.complex(real: 1, imaginary: 0), .complex(real: 1, imaginary: 2)])
+        #expect(entries.map(\.value) == ["j", "k"])
+    }
+
+    @Test func eachNaNIsItsOwnKey() throws {
+        let nan = "G\u{7f}\u{f8}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}"
+        #expect(try unpickle("}(" + nan + "K\u{01}" + nan + "K\u{02}u.").pickleDict?.count == 2)
     }
 
     @Test func pythonTwoStrAndUnicodeKeysMeet() throws {
@@ -383,8 +408,15 @@ import Testing
         let complex = "\u{80}\u{02}c__builtin__\ncomplex\nq\u{00}G?\u{f0}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}G@\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{86}q\u{01}Rq\u{02}."
         #expect(try unpickle(complex) == .complex(real: 1, imaginary: 2))
         #expect(try unpickle("cbuiltins\ncomplex\n)R.") == .complex(real: 0, imaginary: 0))
-        // set() by NEWOBJ starts empty; ADDITEMS-free Python 2 form fills it from a list.
+        // set() by NEWOBJ starts empty.
         #expect(try unpickle("cbuiltins\nset\n)\u{81}.").setItems == [])
+    }
+
+    @Test func emptyBytesAndBytearrayByReduce() throws {
+        // pickle.dumps(b'', 2) and pickle.dumps(bytearray(), 2).
+        #expect(try unpickle("\u{80}\u{02}c__builtin__\nbytes\nq\u{00})Rq\u{01}.") == .bytes(ByteSlice(copying: [])))
+        #expect(try unpickle("\u{80}\u{02}c__builtin__\nbytearray\nq\u{00})Rq\u{01}.") == .bytearray(ByteSlice(copying: [])))
+        #expect(try unpickle("cbuiltins\nbytes\n](K\u{01}K\u{ff}e\u{85}R.") == .bytes(ByteSlice(copying: [1, 255])))
     }
 }
 
@@ -394,6 +426,17 @@ import Testing
         #expect(result.value.tupleItems == [1, 2])
         #expect(result.protocol == 4)
         #expect(result.endOffset == 17)
+    }
+
+    @Test func payloadsAreViewsIntoTheInput() throws {
+        let storage = ByteStorage(copying: pickle("C\u{03}abc."))
+        guard case let .bytes(slice) = try Unpickler().read(PickleInput(storage: storage)).value else {
+            Issue.record("expected bytes")
+            return
+        }
+        #expect(slice.storage === storage)
+        #expect(slice.offset == 2)
+        #expect(slice.count == 3)
     }
 
     @Test func trailingBytesAfterStopAreIgnored() throws {
@@ -409,18 +452,18 @@ import Testing
     }
 
     @Test(arguments: [
-        ("\u{80}\u{02}K\u{01}.", 2),
-        ("\u{80}\u{03})\u{8f}\u{86}.", 3),       // PROTO wins over the opcodes used
-        ("\u{80}\u{00}N.", 0),
-        ("K\u{01}.", 1),
-        ("I1\n.", 0),
-        ("N\u{88}\u{86}.", 2),
-        ("C\u{00}.", 3),
-        ("\u{8c}\u{01}a.", 4),
-        ("\u{96}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}.", 5),
+        (pickle("\u{80}\u{02}K\u{01}."), 2),
+        (pickle("\u{80}\u{03})\u{8f}\u{86}."), 3),       // PROTO wins over the opcodes used
+        (pickle("\u{80}\u{00}N."), 0),
+        (pickle("K\u{01}."), 1),
+        (pickle("I1\n."), 0),
+        (pickle("N\u{88}\u{86}."), 2),
+        (pickle("C\u{00}."), 3),
+        (pickle("\u{8c}\u{01}a."), 4),
+        (pickle("\u{96}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}."), 5),
     ])
-    func protocolIsReported(literal: String, expected: Int) throws {
-        #expect(try Unpickler().read(bytes: pickle(literal)).protocol == expected)
+    func protocolIsReported(literal: [UInt8], expected: Int) throws {
+        #expect(try Unpickler().read(bytes: literal).protocol == expected)
     }
 
     @Test func popOfAMarkRemovesIt() throws {
