@@ -25,7 +25,8 @@ public struct DatasetManifest: Equatable {
     public var fileFormat: String
     public var classCount: Int
     public var sourcePath: String
-    public var sourceSHA256: String
+    /// The source file's SHA-256; nil when the source was a folder or standard input.
+    public var sourceSHA256: String?
     public var splits: [Split]
 
     public func json() -> JSONValue {
@@ -34,7 +35,7 @@ public struct DatasetManifest: Equatable {
             ("version", .number(1)),
             ("file_format", .string(fileFormat)),
             ("classes", .number(Double(classCount))),
-            ("source", .object([("path", .string(sourcePath)), ("sha256", .string(sourceSHA256))])),
+            ("source", .object([("path", .string(sourcePath)), ("sha256", sourceSHA256.map(JSONValue.string) ?? .null)])),
             ("splits", .array(splits.map { split in
                 var pixels: [(String, JSONValue)] = [("dtype", .string(split.pixelType))]
                 if let divisor = split.divisor { pixels.append(("divisor", .number(Double(divisor)))) }
@@ -67,7 +68,11 @@ public struct DatasetManifest: Equatable {
         fileFormat = try field(json["file_format"]?.string.flatMap { ["idx", "npy"].contains($0) ? $0 : nil }, "file_format", "\"idx\" or \"npy\"")
         classCount = try field(json["classes"]?.count, "classes", "a whole number")
         sourcePath = try field(json["source"]?["path"]?.string, "source.path", "a string")
-        sourceSHA256 = try field(json["source"]?["sha256"]?.string, "source.sha256", "a string")
+        switch json["source"]?["sha256"] {
+        case let .string(digest)?: sourceSHA256 = digest
+        case .null?: sourceSHA256 = nil
+        default: throw .invalidData(path: path, field: "source.sha256", reason: "expected a string or null")
+        }
         var splits: [Split] = []
         for (index, entry) in try field(json["splits"]?.array, "splits", "a list").enumerated() {
             let place = "splits[\(index)]"
@@ -92,7 +97,7 @@ public struct DatasetManifest: Equatable {
         self.splits = splits
     }
 
-    public init(fileFormat: String, classCount: Int, sourcePath: String, sourceSHA256: String, splits: [Split]) {
+    public init(fileFormat: String, classCount: Int, sourcePath: String, sourceSHA256: String?, splits: [Split]) {
         self.fileFormat = fileFormat
         self.classCount = classCount
         self.sourcePath = sourcePath

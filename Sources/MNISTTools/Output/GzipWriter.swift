@@ -39,12 +39,12 @@ public final class GzipWriter {
         }
     }
 
-    /// Writes the gzip trailer and finishes the file.
+    /// Compresses what is pending and writes the gzip trailer. The file stays open: its
+    /// owner finishes it.
     public func finish() throws {
         stream.pointee.next_in = nil
         stream.pointee.avail_in = 0
         try run(flush: Z_FINISH)
-        try output.finish()
     }
 
     private func run(flush: Int32) throws {

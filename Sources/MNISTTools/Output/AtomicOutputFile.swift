@@ -1,0 +1,42 @@
+import Glibc
+
+/// A file written under a temporary name beside its destination and renamed into place
+/// when complete: the destination holds the old file or the whole new one, never part of
+/// one. Without `commit()`, deinit removes the temporary file.
+public final class AtomicOutputFile {
+    public let destination: String
+    public let temporaryPath: String
+    /// Where the bytes go until `commit()`.
+    public let file: OutputFile
+    private var committed = false
+
+    /// Refuses an existing destination unless `overwrite`.
+    public init(destination: String, overwrite: Bool) throws {
+        self.destination = destination
+        var info = stat()
+        if stat(destination, &info) == 0 {
+            guard overwrite else { throw MNISTToolsError.outputExists(path: destination) }
+            guard (info.st_mode & S_IFMT) != S_IFDIR else {
+                throw MNISTToolsError.cannotWrite(path: destination, reason: "it is a folder")
+            }
+        }
+        let (parent, name) = splitPath(destination)
+        temporaryPath = parent + "/." + name + ".tmp-\(getpid())"
+        _ = unlink(temporaryPath)
+        file = try OutputFile(creating: temporaryPath)
+    }
+
+    deinit {
+        if !committed { _ = unlink(temporaryPath) }
+    }
+
+    /// Flushes the file to the disk and renames it into place.
+    public func commit() throws {
+        try file.finish()
+        guard rename(temporaryPath, destination) == 0 else {
+            throw MNISTToolsError.cannotWrite(path: destination, reason: systemErrorMessage(errno))
+        }
+        committed = true
+        syncDirectory(splitPath(destination).0)
+    }
+}
