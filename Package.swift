@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "Pickle"),
 
         // Files, gzip, the dataset model and the logic behind each subcommand.
-        .target(name: "MNISTTools", dependencies: ["Pickle", "CZlib", "CLibdeflate"]),
+        .target(name: "MNISTTools", dependencies: ["Pickle", "CZlib", "CLibdeflate", "CLibpng"]),
 
         // The command line: parse, call the library, print.
         .executableTarget(

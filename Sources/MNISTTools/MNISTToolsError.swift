@@ -16,6 +16,15 @@ public enum MNISTToolsError: Error, Equatable, CustomStringConvertible {
     /// (a split, a header field, a manifest key), `reason` says what was expected and found.
     case invalidData(path: String, field: String, reason: String)
 
+    /// The file or folder the error is about.
+    public var path: String {
+        switch self {
+        case let .cannotRead(path, _), let .corruptGzip(path, _, _), let .truncatedGzip(path, _), let .badPickle(path, _),
+             let .cannotWrite(path, _), let .outputExists(path), let .invalidData(path, _, _):
+            path
+        }
+    }
+
     public var description: String {
         switch self {
         case let .cannotRead(path, reason):

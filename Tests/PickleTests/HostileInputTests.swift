@@ -42,7 +42,7 @@ enum HostileCases {
     ]
 
     static let truncation: [HostileCase] = [
-        HostileCase("uint1 of BININT1", "K", truncated(1, 0), at: 0, .binInt1, mentions: ["declares 1 bytes but only 0 remain"]),
+        HostileCase("uint1 of BININT1", "K", truncated(1, 0), at: 0, .binInt1, mentions: ["declares 1 byte but only 0 remain"]),
         HostileCase("uint1 of BINGET", "]h", truncated(1, 0), at: 1, .binGet),
         HostileCase("uint1 of PROTO", "\u{80}", truncated(1, 0), at: 0, .proto),
         HostileCase("uint1 of EXT1", "\u{82}", truncated(1, 0), at: 0, .ext1),
