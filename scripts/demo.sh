@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds mnist-tools in release mode and runs it on the real
-# MNIST sample that ships in fixtures/.
+# Installs what is needed, builds mnist-tools in release mode and runs the pipeline on the
+# real MNIST sample that ships in fixtures/: inspect → convert → split → export-png.
+# Outputs go to demo-output/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,9 +9,18 @@ bash scripts/install-deps.sh
 swift build -c release --product mnist-tools
 tool="$(swift build -c release --show-bin-path)/mnist-tools"
 sample=fixtures/mnist-sample.pkl.gz
+out=demo-output
+mkdir -p "$out"
 
-echo "\$ mnist-tools inspect $sample"
-"$tool" inspect "$sample"
-echo
-echo "\$ mnist-tools inspect --opcodes $sample | head -12"
-"$tool" inspect --opcodes "$sample" | head -12
+run() {
+    echo "\$ mnist-tools $*"
+    "$tool" "$@"
+    echo
+}
+
+run inspect "$sample"
+run convert "$sample" -o "$out/data" --force
+run split "$out/data" -o "$out/resplit" --merge --valid 1000 --test 1000 --shuffle --seed 1 --stratify --force
+run export-png "$out/data" --index 42 -o "$out/digit.png" --force
+run export-png "$out/data" --range 0..\<100 --grid 10 --scale 2 -o "$out/sheet.png" --force
+echo "PNG files are in $out/."
