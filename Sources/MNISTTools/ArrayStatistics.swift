@@ -122,10 +122,12 @@ private struct Scan {
             var blockSum = Lanes()
             while index < blockEnd {
                 let value = raw.loadUnaligned(fromByteOffset: index * 4, as: Lanes.self)
-                low = pointwiseMin(low, value)
-                high = pointwiseMax(high, value)
+                // `replacing(with:where:)` compiles to compare-and-blend; the generic
+                // pointwiseMin/Max handle NaN lane by lane and are several times slower.
+                low.replace(with: value, where: value .< low)
+                high.replace(with: value, where: value .> high)
                 blockSum += value
-                let scaled = pointwiseMax(value, -value) * 256
+                let scaled = value.replacing(with: -value, where: value .< 0) * 256
                 multiples .&= ((scaled + twoTo23) - twoTo23 .== scaled) .| (scaled .>= twoTo23)
                 index += Lanes.scalarCount
             }
