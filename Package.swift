@@ -17,12 +17,13 @@ let package = Package(
         .systemLibrary(name: "CLibdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CLibpng", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Pure Swift: the safe unpickler and NumPy array reconstruction. No C, no Foundation.
         .target(name: "Pickle"),
 
         // Files, gzip, the dataset model and the logic behind each subcommand.
-        .target(name: "MNISTTools", dependencies: ["Pickle", "CZlib", "CLibdeflate", "CLibpng"]),
+        .target(name: "MNISTTools", dependencies: ["Pickle", "CZlib", "CLibdeflate", "CLibpng", "CCrypto"]),
 
         // The command line: parse, call the library, print.
         .executableTarget(

@@ -3,7 +3,7 @@
 # the C libraries (through apt) and the Python helpers used by fixtures and benchmarks (pip).
 set -euo pipefail
 
-apt_packages=(zlib1g-dev libdeflate-dev libdeflate-tools libpng-dev libopenblas-dev time)
+apt_packages=(zlib1g-dev libdeflate-dev libdeflate-tools libpng-dev libopenblas-dev libssl-dev dataset-fashion-mnist time)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

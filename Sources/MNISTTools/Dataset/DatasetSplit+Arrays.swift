@@ -39,6 +39,8 @@ extension DatasetSplit {
         }
         let dtype = images.dtype
         if dtype == .uint8 { return .bytes(bytes, divisor: 255) }
+        // The classic file's case first, in one pass: no statistics needed when it fits.
+        if dtype == .float32, let exact = exactBytes(bytes, divisor: 256) { return .bytes(exact, divisor: 256) }
         guard let statistics = ArrayStatistics(images) else {
             if images.count == 0 { return .bytes(bytes, divisor: 255) }
             throw .invalidData(path: source, field: field, reason: "pixels of dtype \(dtype) are not supported")
@@ -60,12 +62,57 @@ extension DatasetSplit {
         }
     }
 
-    /// Each element × divisor as a byte (exact: the values were checked to be multiples).
+    /// Little-endian float32 values × divisor as bytes when every value is exactly k/divisor
+    /// for a whole k in 0…255; nil as soon as one is not. One pass that vectorizes: adding
+    /// 2^23 to a float in 0…256 rounds it to a whole number and leaves that number in the low
+    /// bits of its pattern, and the value was whole only if the rounding changed nothing.
+    private static func exactBytes(_ bytes: ByteSlice, divisor: Int) -> ByteSlice? {
+        let count = bytes.count / 4
+        let storage = ByteStorage(capacity: count)
+        let target = UnsafeMutableRawBufferPointer(start: storage.baseAddress, count: count)
+        let scale = Float(divisor)
+        let exact: Bool = bytes.withUnsafeBytes { raw in
+            var start = 0
+            while start < count {
+                // Blocks keep the early exit cheap without a test per element.
+                let end = min(count, start + 4096)
+                var allExact = true
+                for index in start..<end {
+                    let scaled = raw.loadUnaligned(fromByteOffset: index * 4, as: Float.self) * scale
+                    let shifted = scaled + 0x1p23
+                    allExact = allExact && (shifted - 0x1p23 == scaled) && scaled >= 0 && scaled <= 255
+                    target[index] = UInt8(truncatingIfNeeded: shifted.bitPattern)
+                }
+                guard allExact else { return false }
+                start = end
+            }
+            return true
+        }
+        guard exact else { return nil }
+        storage.setCount(count)
+        return storage.slice
+    }
+
+    /// Each element × divisor as a byte (exact: the values were checked to be multiples of
+    /// 1/divisor in 0…1, so adding ½ and truncating rounds correctly).
     private static func quantized(_ array: NDArray, divisor: Int) -> ByteSlice {
         let storage = ByteStorage(capacity: array.count)
         let target = UnsafeMutableRawBufferPointer(start: storage.baseAddress, count: array.count)
-        let scale = Double(divisor)
-        forEachElement(of: array) { index, value in target[index] = UInt8((value * scale).rounded()) }
+        if array.dtype == .float32, let bytes = array.bytes {
+            // The classic file's case. Adding 2^23 to a float in 0…256 leaves the nearest
+            // integer in the low bits of its pattern: no conversion that could trap, so the
+            // loop vectorizes.
+            let scale = Float(divisor)
+            bytes.withUnsafeBytes { raw in
+                for index in 0..<array.count {
+                    let value = raw.loadUnaligned(fromByteOffset: index * 4, as: Float.self)
+                    target[index] = UInt8(truncatingIfNeeded: (value * scale + 0x1p23).bitPattern)
+                }
+            }
+        } else {
+            let scale = Double(divisor)
+            forEachElement(of: array) { index, value in target[index] = UInt8(truncatingIfNeeded: Int(value * scale + 0.5)) }
+        }
         storage.setCount(array.count)
         return storage.slice
     }
