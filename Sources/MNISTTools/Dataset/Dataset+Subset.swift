@@ -7,14 +7,15 @@ extension DatasetSplit {
                          labels: LabelBlock(values: indices.map { labels.values[$0] }), source: name)
     }
 
-    /// The examples of `splits` one after another, as one split called `name`.
-    public static func concatenating(_ splits: [DatasetSplit], name: String) throws -> DatasetSplit {
+    /// The examples of `splits` one after another, as one split called `name`; `source`
+    /// names the dataset in errors.
+    public static func concatenating(_ splits: [DatasetSplit], name: String, source: String) throws -> DatasetSplit {
         guard let first = splits.first else {
-            throw MNISTToolsError.invalidData(path: name, field: "splits", reason: "nothing to merge")
+            throw MNISTToolsError.invalidData(path: source, field: "splits", reason: "nothing to merge")
         }
         for split in splits where split.images.rows != first.images.rows || split.images.columns != first.images.columns {
             throw MNISTToolsError.invalidData(
-                path: name, field: "split '\(split.name)'",
+                path: source, field: "split '\(split.name)'",
                 reason: "images are \(split.images.rows)×\(split.images.columns), not \(first.images.rows)×\(first.images.columns) like '\(first.name)'")
         }
         var indices: [(split: Int, index: Int)] = []

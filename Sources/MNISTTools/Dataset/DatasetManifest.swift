@@ -76,6 +76,9 @@ public struct DatasetManifest: Equatable {
         var splits: [Split] = []
         for (index, entry) in try field(json["splits"]?.array, "splits", "a list").enumerated() {
             let place = "splits[\(index)]"
+            if let name = entry["name"]?.string, splits.contains(where: { $0.name == name }) {
+                throw .invalidData(path: path, field: "\(place).name", reason: "a second split called '\(name)'")
+            }
             let pixelType = try field(entry["pixels"]?["dtype"]?.string.flatMap { ["uint8", "float32"].contains($0) ? $0 : nil },
                                       "\(place).pixels.dtype", "\"uint8\" or \"float32\"")
             let divisor = entry["pixels"]?["divisor"]?.count
@@ -91,7 +94,7 @@ public struct DatasetManifest: Equatable {
                 imagesSHA256: try field(entry["images"]?["sha256"]?.string, "\(place).images.sha256", "a string"),
                 labelsFile: try field(entry["labels"]?["file"]?.string.flatMap(Self.validFileName), "\(place).labels.file", "a file name inside the folder"),
                 labelsSHA256: try field(entry["labels"]?["sha256"]?.string, "\(place).labels.sha256", "a string"),
-                classCounts: try field(entry["class_counts"]?.array?.compactMap(\.count), "\(place).class_counts", "a list of whole numbers")
+                classCounts: try field(entry["class_counts"]?.array.flatMap(Self.wholeNumbers), "\(place).class_counts", "a list of whole numbers")
             ))
         }
         self.splits = splits
@@ -109,6 +112,12 @@ public struct DatasetManifest: Equatable {
     static func validSplitName(_ name: String) -> String? {
         !name.isEmpty && name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0)
             || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) } ? name : nil
+    }
+
+    /// Every item as a whole number, or nil when any item is not one.
+    private static func wholeNumbers(_ items: [JSONValue]) -> [Int]? {
+        let numbers = items.compactMap(\.count)
+        return numbers.count == items.count ? numbers : nil
     }
 
     /// A file name inside the folder: no path separators, not hidden.

@@ -11,10 +11,14 @@ public struct DatasetSplitter {
         case count(Int)
         case fraction(Double)
 
-        /// Parses "10000" or "0.2".
+        /// Parses "10000" or "0.2"; nil for other text, negative amounts, NaN or infinity.
         public init?(_ text: String) {
-            if let count = Int(text) { self = .count(count); return }
-            guard let fraction = Double(text) else { return nil }
+            if let count = Int(text) {
+                guard count >= 0 else { return nil }
+                self = .count(count)
+                return
+            }
+            guard let fraction = Double(text), fraction.isFinite, fraction >= 0 else { return nil }
             self = .fraction(fraction)
         }
 
@@ -52,7 +56,7 @@ public struct DatasetSplitter {
     public func apply(to dataset: Dataset, source: String) throws -> Dataset {
         var splits = dataset.splits
         if merge {
-            splits = [try DatasetSplit.concatenating(splits, name: "train")]
+            splits = [try DatasetSplit.concatenating(splits, name: "train", source: source)]
         }
         for (name, amount) in [("test", test), ("valid", valid)] {
             guard let amount else { continue }

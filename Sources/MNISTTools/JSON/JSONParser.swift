@@ -156,12 +156,30 @@ public struct JSONParser {
         return value
     }
 
+    /// A number as RFC 8259 spells it: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    /// (so no "+1", "01", "1." or ".5", which `Double(_:)` would accept).
     private mutating func number() throws(Failure) -> Double {
         let start = position
-        let allowed = Set("+-0123456789.eE".utf8)
-        while position < bytes.count, allowed.contains(bytes[position]) { position += 1 }
-        guard position > start, let text = String(validating: bytes[start..<position], as: UTF8.self),
-              let value = Double(text), value.isFinite else {
+        func skip(_ byte: Unicode.Scalar) -> Bool {
+            guard position < bytes.count, bytes[position] == UInt8(ascii: byte) else { return false }
+            position += 1
+            return true
+        }
+        func digits() -> Int {
+            let first = position
+            while position < bytes.count, (0x30...0x39).contains(bytes[position]) { position += 1 }
+            return position - first
+        }
+        _ = skip("-")
+        let integerStart = position
+        let integerDigits = digits()
+        var valid = integerDigits == 1 || (integerDigits > 1 && bytes[integerStart] != UInt8(ascii: "0"))
+        if valid, skip(".") { valid = digits() > 0 }
+        if valid, skip("e") || skip("E") {
+            _ = skip("+") || skip("-")
+            valid = digits() > 0
+        }
+        guard valid, let value = Double(String(decoding: bytes[start..<position], as: UTF8.self)), value.isFinite else {
             position = start
             throw fail("expected a value")
         }

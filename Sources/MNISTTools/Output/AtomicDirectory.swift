@@ -9,22 +9,25 @@ public final class AtomicDirectory {
     public let destination: String
     /// Where its files are written until `commit()`.
     public let temporaryPath: String
+
+    private let overwrite: Bool
     private var committed = false
 
-    /// Starts a folder for `destination`. An existing destination is refused unless
-    /// `overwrite`; it is then replaced only at `commit()`.
+    /// Starts a folder for `destination`. An existing destination (a file, a folder or a
+    /// link) is refused unless `overwrite`; it is then replaced only at `commit()`.
     public init(destination: String, overwrite: Bool) throws {
         let trimmed = destination.hasSuffix("/") && destination.count > 1 ? String(destination.dropLast()) : destination
         self.destination = trimmed
+        self.overwrite = overwrite
         var info = stat()
-        if stat(trimmed, &info) == 0 && !overwrite {
+        if lstat(trimmed, &info) == 0 && !overwrite {
             throw MNISTToolsError.outputExists(path: trimmed)
         }
         let (parent, name) = splitPath(trimmed)
         temporaryPath = parent + "/." + name + ".tmp-\(getpid())"
         removeTree(temporaryPath)
         guard mkdir(temporaryPath, 0o755) == 0 else {
-            throw MNISTToolsError.cannotWrite(path: temporaryPath, reason: systemErrorMessage(errno))
+            throw MNISTToolsError.cannotWrite(path: trimmed, reason: systemErrorMessage(errno))
         }
     }
 
@@ -38,8 +41,11 @@ public final class AtomicDirectory {
         var info = stat()
         let (parent, name) = splitPath(destination)
         let previous = parent + "/." + name + ".old-\(getpid())"
-        let hadPrevious = stat(destination, &info) == 0
+        let hadPrevious = lstat(destination, &info) == 0
         if hadPrevious {
+            // Made by someone else since `init`: replace it only when asked to.
+            guard overwrite else { throw MNISTToolsError.outputExists(path: destination) }
+            removeTree(previous)
             guard rename(destination, previous) == 0 else {
                 throw MNISTToolsError.cannotWrite(path: destination, reason: systemErrorMessage(errno))
             }
@@ -68,21 +74,25 @@ func splitPath(_ path: String) -> (String, String) {
     return (parent.isEmpty ? "/" : parent, String(path[path.index(after: slash)...]))
 }
 
-/// Deletes a file or a folder with the files directly in it (the folders this tool writes
-/// hold no subfolders).
+/// Deletes a file, a link (not what it points to) or a folder with everything in it: the
+/// folders this tool writes hold no subfolders, but `--force` may replace any folder.
 func removeTree(_ path: String) {
-    if let directory = opendir(path) {
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { _ = unlink(path + "/" + name) }
-        }
-        closedir(directory)
-        _ = rmdir(path)
-    } else {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    guard (info.st_mode & S_IFMT) == S_IFDIR, let directory = opendir(path) else {
         _ = unlink(path)
+        return
     }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    closedir(directory)
+    for name in names { removeTree(path + "/" + name) }
+    _ = rmdir(path)
 }
 
 /// Flushes a folder's entries (a rename) to the disk.

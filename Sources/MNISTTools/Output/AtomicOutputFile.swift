@@ -8,11 +8,13 @@ public final class AtomicOutputFile {
     public let temporaryPath: String
     /// Where the bytes go until `commit()`.
     public let file: OutputFile
+    private let overwrite: Bool
     private var committed = false
 
     /// Refuses an existing destination unless `overwrite`.
     public init(destination: String, overwrite: Bool) throws {
         self.destination = destination
+        self.overwrite = overwrite
         var info = stat()
         if stat(destination, &info) == 0 {
             guard overwrite else { throw MNISTToolsError.outputExists(path: destination) }
@@ -23,7 +25,11 @@ public final class AtomicOutputFile {
         let (parent, name) = splitPath(destination)
         temporaryPath = parent + "/." + name + ".tmp-\(getpid())"
         _ = unlink(temporaryPath)
-        file = try OutputFile(creating: temporaryPath)
+        do {
+            file = try OutputFile(creating: temporaryPath)
+        } catch let MNISTToolsError.cannotWrite(_, reason) {
+            throw MNISTToolsError.cannotWrite(path: destination, reason: reason)
+        }
     }
 
     deinit {
@@ -33,6 +39,9 @@ public final class AtomicOutputFile {
     /// Flushes the file to the disk and renames it into place.
     public func commit() throws {
         try file.finish()
+        var info = stat()
+        // Made by someone else since `init`: replace it only when asked to.
+        guard overwrite || lstat(destination, &info) != 0 else { throw MNISTToolsError.outputExists(path: destination) }
         guard rename(temporaryPath, destination) == 0 else {
             throw MNISTToolsError.cannotWrite(path: destination, reason: systemErrorMessage(errno))
         }
