@@ -1,4 +1,5 @@
 import ArgumentParser
+import MNISTTools
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +18,7 @@ struct MNISTToolsCommand: ParsableCommand {
     /// Runs the command with this tool's exit codes: 0 success, 1 bad input (reported by the
     /// subcommand), 2 a usage error (ArgumentParser's own would be 64).
     static func main() {
+        InterruptCleanup.install()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -29,8 +29,8 @@ struct Split: ParsableCommand {
     @Flag(help: "Shuffle train (with --seed) before taking splits.")
     var shuffle = false
 
-    @Option(help: "The shuffle's seed.")
-    var seed: UInt64 = 0
+    @Option(help: "The shuffle's seed (default 0).")
+    var seed: UInt64?
 
     @Flag(help: "Keep each class's share equal in the parts taken and in what is left.")
     var stratify = false
@@ -46,6 +46,7 @@ struct Split: ParsableCommand {
             guard let text else { continue }
             guard DatasetSplitter.Amount(text) != nil else { throw ValidationError("\(flag) takes a count (10000) or a fraction (0.2), not '\(text)'.") }
         }
+        guard seed == nil || shuffle else { throw ValidationError("--seed only matters with --shuffle.") }
         guard merge || valid != nil || test != nil else {
             throw ValidationError("Nothing to do: give --valid, --test or --merge.")
         }
@@ -57,7 +58,7 @@ struct Split: ParsableCommand {
             splitter.merge = merge
             splitter.valid = valid.flatMap(DatasetSplitter.Amount.init)
             splitter.test = test.flatMap(DatasetSplitter.Amount.init)
-            splitter.seed = shuffle ? seed : nil
+            splitter.seed = shuffle ? seed ?? 0 : nil
             splitter.stratify = stratify
             let dataset = try splitter.apply(to: try DatasetLoader.load(path: input), source: input)
             try DatasetFolderWriter.write(dataset, to: output, format: format, sourcePath: input,

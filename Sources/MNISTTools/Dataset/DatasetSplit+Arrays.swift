@@ -140,7 +140,8 @@ extension LabelBlock {
         forEachElement(of: array) { index, value in
             guard problem == nil else { return }
             guard value == value.rounded(), value >= 0, value < 65536 else {
-                problem = "label \(index) is \(value): labels must be whole numbers in 0…65535"
+                let shown = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+                problem = "label \(index) is \(shown): labels must be whole numbers in 0…65535"
                 return
             }
             values.append(Int(value))

@@ -29,6 +29,7 @@ public final class AtomicDirectory {
         guard mkdir(temporaryPath, 0o755) == 0 else {
             throw MNISTToolsError.cannotWrite(path: trimmed, reason: systemErrorMessage(errno))
         }
+        InterruptCleanup.register(temporaryPath)
     }
 
     deinit { abandon() }
@@ -56,6 +57,7 @@ public final class AtomicDirectory {
             throw MNISTToolsError.cannotWrite(path: destination, reason: reason)
         }
         committed = true
+        InterruptCleanup.unregister(temporaryPath)
         if hadPrevious { removeTree(previous) }
         syncDirectory(parent)
     }
@@ -64,6 +66,8 @@ public final class AtomicDirectory {
     public func abandon() {
         guard !committed else { return }
         removeTree(temporaryPath)
+        InterruptCleanup.unregister(temporaryPath)
+        committed = true
     }
 }
 

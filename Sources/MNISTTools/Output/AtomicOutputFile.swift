@@ -15,14 +15,17 @@ public final class AtomicOutputFile {
     public init(destination: String, overwrite: Bool) throws {
         self.destination = destination
         self.overwrite = overwrite
+        let (parent, name) = splitPath(destination)
+        guard !name.isEmpty, name != ".", name != ".." else {
+            throw MNISTToolsError.cannotWrite(path: destination, reason: "not a file name")
+        }
         var info = stat()
-        if stat(destination, &info) == 0 {
+        if lstat(destination, &info) == 0 {
             guard overwrite else { throw MNISTToolsError.outputExists(path: destination) }
             guard (info.st_mode & S_IFMT) != S_IFDIR else {
                 throw MNISTToolsError.cannotWrite(path: destination, reason: "it is a folder")
             }
         }
-        let (parent, name) = splitPath(destination)
         temporaryPath = parent + "/." + name + ".tmp-\(getpid())"
         _ = unlink(temporaryPath)
         do {
@@ -30,10 +33,14 @@ public final class AtomicOutputFile {
         } catch let MNISTToolsError.cannotWrite(_, reason) {
             throw MNISTToolsError.cannotWrite(path: destination, reason: reason)
         }
+        InterruptCleanup.register(temporaryPath)
     }
 
     deinit {
-        if !committed { _ = unlink(temporaryPath) }
+        if !committed {
+            _ = unlink(temporaryPath)
+            InterruptCleanup.unregister(temporaryPath)
+        }
     }
 
     /// Flushes the file to the disk and renames it into place.
@@ -46,6 +53,7 @@ public final class AtomicOutputFile {
             throw MNISTToolsError.cannotWrite(path: destination, reason: systemErrorMessage(errno))
         }
         committed = true
+        InterruptCleanup.unregister(temporaryPath)
         syncDirectory(splitPath(destination).0)
     }
 }
