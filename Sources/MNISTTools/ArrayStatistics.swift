@@ -1,9 +1,4 @@
-import Dispatch
 import Pickle
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Minimum, maximum and mean of a numeric array, and whether its values are exact
 /// multiples of 1/256 or 1/255 within 0…1 (so storing them as bytes loses nothing).
@@ -40,30 +35,15 @@ public struct ArrayStatistics: Sendable {
     }
 
     private static func scanInParallel(_ raw: UnsafeRawBufferPointer, dtype: DType) -> Scan? {
-        let elements = raw.count / dtype.itemSize
-        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        let chunks = elements >= 1 << 20 ? cores : 1
-        let perChunk = (elements + chunks - 1) / chunks
-        let shared = SharedBuffers(input: raw, results: .allocate(capacity: chunks))
-        shared.results.initialize(repeating: nil)
-        defer { shared.results.deallocate() }
-        // Each iteration reads its own part of the input and writes its own result slot.
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * perChunk, end = min(elements, start + perChunk)
-            let slice = UnsafeRawBufferPointer(rebasing: shared.input[(start * dtype.itemSize)..<(end * dtype.itemSize)])
-            shared.results[chunk] = Scan(slice, dtype: dtype)
+        nonisolated(unsafe) let raw = raw
+        let partial = inParallelChunks(count: raw.count / dtype.itemSize, minimumChunk: 1 << 20) { range in
+            Scan(UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * dtype.itemSize)..<(range.upperBound * dtype.itemSize)]), dtype: dtype)
         }
-        return shared.results.reduce(Scan?.none) { total, next in
+        return partial.reduce(Scan?.none) { total, next in
             guard let next else { return nil }
             return total.map { $0.merged(with: next) } ?? next
         }
     }
-}
-
-/// The buffers the parallel scan shares between threads (disjoint parts of each).
-private struct SharedBuffers: @unchecked Sendable {
-    let input: UnsafeRawBufferPointer
-    let results: UnsafeMutableBufferPointer<Scan?>
 }
 
 /// Partial statistics of a run of elements; runs merge into the whole.

@@ -72,21 +72,25 @@ extension DatasetSplit {
         let target = UnsafeMutableRawBufferPointer(start: storage.baseAddress, count: count)
         let scale = Float(divisor)
         let exact: Bool = bytes.withUnsafeBytes { raw in
-            var start = 0
-            while start < count {
-                // Blocks keep the early exit cheap without a test per element.
-                let end = min(count, start + 4096)
-                var allExact = true
-                for index in start..<end {
-                    let scaled = raw.loadUnaligned(fromByteOffset: index * 4, as: Float.self) * scale
-                    let shifted = scaled + 0x1p23
-                    allExact = allExact && (shifted - 0x1p23 == scaled) && scaled >= 0 && scaled <= 255
-                    target[index] = UInt8(truncatingIfNeeded: shifted.bitPattern)
+            nonisolated(unsafe) let raw = raw
+            let chunks = inParallelChunks(count: count) { range in
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    // Blocks keep the early exit cheap without a test per element.
+                    let end = min(range.upperBound, start + 4096)
+                    var allExact = true
+                    for index in start..<end {
+                        let scaled = raw.loadUnaligned(fromByteOffset: index * 4, as: Float.self) * scale
+                        let shifted = scaled + 0x1p23
+                        allExact = allExact && (shifted - 0x1p23 == scaled) && scaled >= 0 && scaled <= 255
+                        target[index] = UInt8(truncatingIfNeeded: shifted.bitPattern)
+                    }
+                    guard allExact else { return false }
+                    start = end
                 }
-                guard allExact else { return false }
-                start = end
+                return true
             }
-            return true
+            return !chunks.contains(false)
         }
         guard exact else { return nil }
         storage.setCount(count)
