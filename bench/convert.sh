@@ -32,7 +32,7 @@ convert_table="$(python3 bench/measure.py "$runs" "python numpy" \
 
 export_table="$(python3 bench/measure.py "$runs" "export-png --index 42" \
     "export-png --index 42" "$tool export-png $work/folder --index 42 -o $work/one.png --force" \
-    "export-png grid 10000" "$tool export-png $work/folder --range 0..<10000 --grid 100 -o $work/grid.png --force")"
+    "export-png grid 10000" "$tool export-png $work/folder --range '0..<10000' --grid 100 -o $work/grid.png --force")"
 
 report="$(cat <<MD
 ## convert and export-png, $(date -u)

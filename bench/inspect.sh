@@ -38,7 +38,7 @@ fi
 
 # The inflater mnist-tools chose, from its `inflater: NAME` line.
 inspect_output="$("$mnist_tools" inspect "$data")"
-inflater="$(sed -n 's/^[[:space:]]*inflater:[[:space:]]*//p' <<<"$inspect_output" | head -n 1)"
+inflater="$(grep -o "inflater: [a-z]*" <<<"$inspect_output" | head -n 1 | cut -d" " -f2)"
 inflater="${inflater:-unknown}"
 
 names=("libdeflate-gunzip" "gzip -d" "mnist-tools inspect" "python3 pickle.load")
