@@ -34,8 +34,12 @@ let package = Package(
             ]
         ),
 
+        // Pure Swift: training (Theano-tutorial models); NumPy-compatible RNG. No Foundation.
+        .target(name: "Train", dependencies: []),
+
         .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
         .testTarget(name: "MNISTToolsTests", dependencies: ["MNISTTools", "Pickle"]),
         .testTarget(name: "mnist-toolsTests", dependencies: ["mnist-tools"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train"]),
     ]
 )
