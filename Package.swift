@@ -34,8 +34,9 @@ let package = Package(
             ]
         ),
 
-        // Pure Swift: training (Theano-tutorial models); NumPy-compatible RNG. No Foundation.
-        .target(name: "Train", dependencies: []),
+        // Training the tutorials' models: matrices, a CPU backend on OpenBLAS with a plain-loop
+        // reference, dense layers, softmax loss, SGD; a NumPy-compatible RNG. No Foundation.
+        .target(name: "Train", dependencies: ["COpenBLAS"]),
 
         .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
         .testTarget(name: "MNISTToolsTests", dependencies: ["MNISTTools", "Pickle"]),

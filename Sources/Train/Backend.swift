@@ -1,0 +1,90 @@
+/// The kernels dense training needs, and nothing else.
+///
+/// A backend does the arithmetic; layers (`DenseLayer`, `Activation`,
+/// `SoftmaxCrossEntropy`) decide what to compute and keep the state. Each
+/// implementation lives in a file of its own: `CPUBackend` (OpenBLAS and
+/// vectorized loops) for training, `ReferenceBackend` (plain loops) as the test
+/// oracle, and later a GPU backend with the same method names, as llm.c keeps its
+/// CPU reference next to each CUDA kernel.
+///
+/// Shapes are checked with `precondition`: a mismatch is a programming error.
+public protocol Backend {
+    /// General matrix multiply, `C = alpha·op(A)·op(B) + beta·C`, where `op(X)` is
+    /// `Xᵀ` when the matching `transpose` flag is set and `X` otherwise.
+    ///
+    /// op(A) is M×K, op(B) is K×N and C is M×N. With `beta == 0`, C's previous
+    /// contents are ignored (NaNs in it do not propagate), as in BLAS.
+    func matmul(
+        _ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool,
+        alpha: Float, beta: Float, into c: inout Matrix)
+
+    /// Adds the 1×N row vector `bias` to every row of the M×N `matrix`:
+    /// `matrix[i, j] += bias[0, j]`.
+    func addRowVector(_ bias: Matrix, to matrix: inout Matrix)
+
+    /// Accumulates the column sums of the M×N `matrix` into the 1×N `sums`:
+    /// `sums[0, j] += Σ_i matrix[i, j]`.
+    func accumulateColumnSums(of matrix: Matrix, into sums: inout Matrix)
+
+    /// Elementwise `output = f(input)` for the activation `kind`; same shapes.
+    func activationForward(_ kind: ActivationKind, input: Matrix, into output: inout Matrix)
+
+    /// Elementwise `inputGradient = outputGradient · f′(x)`, with f′ written in
+    /// terms of the forward output y = f(x) (see `ActivationKind`); same shapes.
+    func activationBackward(
+        _ kind: ActivationKind, output: Matrix, outputGradient: Matrix,
+        into inputGradient: inout Matrix)
+
+    /// Softmax, mean negative log-likelihood and its gradient, fused.
+    ///
+    /// For B×K `logits` z and B labels y in 0..<K, with p = softmax(z) per row:
+    ///
+    ///     loss      = −(1/B) Σ_i log p[i, y_i]        (the tutorial's negative_log_likelihood)
+    ///     gradient  = (p − onehot(y)) / B              (∂loss/∂z, written into `gradient`, B×K)
+    ///     errors    = #{ i : argmax_k p[i, k] ≠ y_i }  (first index wins ties, as numpy.argmax)
+    ///
+    /// log p is computed as z − max(z) − log Σ exp(z − max(z)), so large logits
+    /// neither overflow nor lose the loss to log(0).
+    func softmaxCrossEntropy(
+        logits: Matrix, labels: [Int], gradient: inout Matrix) -> LossResult
+
+    /// One step of minibatch SGD on a parameter with L1 and L2 penalties.
+    ///
+    /// The tutorials minimise `cost = NLL + L1·Σ|W| + L2·ΣW²` and update
+    /// `W ← W − lr·∂cost/∂W`; Theano's gradient of |w| is sign(w) (0 at 0), so
+    ///
+    ///     W ← W − lr·(dW + L1·sign(W) + 2·L2·W)
+    ///
+    /// where dW is `gradient` (∂NLL/∂W). The tutorials penalise weights only: pass
+    /// `l1: 0, l2: 0` for biases. `parameter` and `gradient` have the same shape.
+    func sgdUpdate(
+        _ parameter: inout Matrix, gradient: Matrix, learningRate: Float, l1: Float, l2: Float)
+}
+
+extension Backend {
+    /// Checks the shapes of a `matmul` call and returns (M, N, K).
+    func matmulShape(
+        _ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool, _ c: Matrix
+    ) -> (m: Int, n: Int, k: Int) {
+        let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+        let (kb, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
+        precondition(k == kb, "matmul: op(A) is \(m)×\(k) but op(B) is \(kb)×\(n)")
+        precondition(
+            c.rows == m && c.columns == n,
+            "matmul: C is \(c.rows)×\(c.columns), expected \(m)×\(n)")
+        return (m, n, k)
+    }
+
+    /// Checks the shapes of a `softmaxCrossEntropy` call.
+    func checkSoftmaxShapes(logits: Matrix, labels: [Int], gradient: Matrix) {
+        precondition(labels.count == logits.rows,
+                     "softmaxCrossEntropy: \(labels.count) labels for \(logits.rows) rows")
+        precondition(gradient.rows == logits.rows && gradient.columns == logits.columns,
+                     "softmaxCrossEntropy: gradient is \(gradient.rows)×\(gradient.columns), "
+                         + "logits \(logits.rows)×\(logits.columns)")
+        for label in labels {
+            precondition(label >= 0 && label < logits.columns,
+                         "softmaxCrossEntropy: label \(label) outside 0..<\(logits.columns)")
+        }
+    }
+}
