@@ -29,14 +29,14 @@ let package = Package(
         .executableTarget(
             name: "mnist-tools",
             dependencies: [
-                "MNISTTools", "Pickle",
+                "MNISTTools", "Pickle", "Train",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Training the tutorials' models: matrices, a CPU backend on OpenBLAS with a plain-loop
         // reference, dense layers, softmax loss, SGD; a NumPy-compatible RNG. No Foundation.
-        .target(name: "Train", dependencies: ["COpenBLAS"]),
+        .target(name: "Train", dependencies: ["MNISTTools", "COpenBLAS"]),
 
         .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
         .testTarget(name: "MNISTToolsTests", dependencies: ["MNISTTools", "Pickle"]),

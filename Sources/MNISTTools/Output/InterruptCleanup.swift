@@ -11,6 +11,9 @@ import Synchronization
 /// killed run leaves its `.NAME.tmp-PID` behind, but never a partial destination.)
 public enum InterruptCleanup {
     private static let pending = Mutex<[String: Int]>([:])
+    /// Set by `deferInterrupts()`: a signal then only raises `interruptRequested`.
+    private static let deferring = Mutex(false)
+    private static let requested = Mutex(false)
     /// Kept alive for the life of the program; written once, by `install()`.
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
@@ -20,6 +23,10 @@ public enum InterruptCleanup {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
+                if deferring.withLock({ $0 }) {
+                    requested.withLock { $0 = true }
+                    return
+                }
                 let paths = pending.withLock { Array($0.keys) }
                 for path in paths { removeTree(path) }
                 exit(128 + signalNumber)
@@ -28,6 +35,15 @@ public enum InterruptCleanup {
             sources.append(source)
         }
     }
+
+    /// From now on an interrupt does not end the program: it sets `interruptRequested`,
+    /// for a long job (training) to stop at a safe point, save, and exit itself.
+    public static func deferInterrupts() {
+        deferring.withLock { $0 = true }
+    }
+
+    /// Whether an interrupt arrived since `deferInterrupts()`.
+    public static var interruptRequested: Bool { requested.withLock { $0 } }
 
     /// Marks `path` as unfinished output, to remove if interrupted.
     static func register(_ path: String) {
