@@ -5,14 +5,18 @@
 ///
 /// Array data is produced by the caller in chunks, straight into the output, so writing a
 /// 200 MB array never holds a second copy of it.
+///
+/// `NDArrayPickleWriter` shares the per-array writing (`writeArray`) with `.bytes` data,
+/// for pickles Python 3 reads without an encoding.
 public struct ClassicPickleWriter {
     /// Where bytes go (a file, a compressor).
     public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
 
-    /// A 2-D float32 array (count × width) or a 1-D int64 array (count), whose little-endian
-    /// bytes `fill` writes in order by calling `write` as often as it likes.
+    /// A 2-D float32 array (count × width), a 1-D int64 array (count), or a float32 array of
+    /// any shape (`count` is then the element count), whose little-endian bytes `fill`
+    /// writes in order by calling `write` as often as it likes.
     public struct Array {
-        public enum Kind { case float32Matrix(width: Int), int64Vector }
+        public enum Kind { case float32Matrix(width: Int), int64Vector, float32(shape: [Int]) }
         public let count: Int
         public let kind: Kind
         public let fill: (_ write: Sink) throws -> Void
@@ -27,14 +31,51 @@ public struct ClassicPickleWriter {
             switch kind {
             case let .float32Matrix(width): count * width * 4
             case .int64Vector: count * 8
+            case .float32: count * 4
+            }
+        }
+
+        var shape: [Int] {
+            switch kind {
+            case let .float32Matrix(width): [count, width]
+            case .int64Vector: [count]
+            case let .float32(shape): shape
+            }
+        }
+
+        var dtypeName: String {
+            switch kind {
+            case .float32Matrix, .float32: "f4"
+            case .int64Vector: "i8"
             }
         }
     }
 
+    /// How array data is pickled: a Python 2 `str` (BINSTRING, at most 2 GiB; Python 3 needs
+    /// `encoding='latin1'`), or Python 3 `bytes` (BINBYTES, protocol 3, at most 4 GiB).
+    public enum DataString: Sendable { case binString, bytes }
+
     private let sink: Sink
+    private let dataString: DataString
     private var memo: [String: UInt8] = [:]
 
-    public init(sink: @escaping Sink) { self.sink = sink }
+    public init(sink: @escaping Sink, dataString: DataString = .binString) {
+        self.sink = sink
+        self.dataString = dataString
+    }
+
+    /// Writes a whole pickle of a Python list of arrays: PROTO (2, or 3 for `.bytes` data),
+    /// EMPTY_LIST, the arrays appended, STOP.
+    public mutating func write(list arrays: [Array]) throws {
+        try emit([0x80, dataString == .bytes ? 3 : 2])      // PROTO
+        try emit([0x5D])                                    // EMPTY_LIST
+        if !arrays.isEmpty {
+            try emit([0x28])                                // MARK
+            for array in arrays { try writeArray(array) }
+            try emit([0x65])                                // APPENDS
+        }
+        try emit([0x2E])                                    // STOP
+    }
 
     /// Writes the whole pickle: PROTO, the tuple of (images, labels) pairs, STOP.
     /// Throws `ClassicPickleWriter.TooLarge` for an array over BINSTRING's 2 GiB limit.
@@ -57,9 +98,18 @@ public struct ClassicPickleWriter {
         public var description: String { reason }
     }
 
+    /// One array: `_reconstruct(ndarray, (0,), b'b')` and a BUILD with
+    /// `(1, shape, dtype, False, data)`.
     private mutating func writeArray(_ array: Array) throws {
-        guard array.byteCount <= Int(Int32.max) else {
-            throw TooLarge(reason: "an array of \(array.byteCount) bytes exceeds the 2 GiB a Python 2 str (BINSTRING) can hold")
+        switch dataString {
+        case .binString:
+            guard array.byteCount <= Int(Int32.max) else {
+                throw TooLarge(reason: "an array of \(array.byteCount) bytes exceeds the 2 GiB a Python 2 str (BINSTRING) can hold")
+            }
+        case .bytes:
+            guard array.byteCount <= Int(UInt32.max) else {
+                throw TooLarge(reason: "an array of \(array.byteCount) bytes exceeds the 4 GiB a BINBYTES can hold")
+            }
         }
         try global("numpy.core.multiarray", "_reconstruct")
         try global("numpy", "ndarray")
@@ -68,17 +118,18 @@ public struct ClassicPickleWriter {
         try emit([0x87, 0x52])                              // TUPLE3, REDUCE
         try emit([0x28])                                    // MARK
         try int(1)
-        switch array.kind {
-        case let .float32Matrix(width):
-            try int(array.count); try int(width); try emit([0x86])
-            try dtype("f4")
-        case .int64Vector:
-            try int(array.count); try emit([0x85])
-            try dtype("i8")
+        let shape = array.shape
+        if shape.count > 3 { try emit([0x28]) }             // MARK
+        for dimension in shape { try int(dimension) }
+        switch shape.count {
+        case 0: try emit([0x29])                            // EMPTY_TUPLE
+        case 1, 2, 3: try emit([[0x85, 0x86, 0x87][shape.count - 1]])   // TUPLE1…3
+        default: try emit([0x74])                           // TUPLE
         }
+        try dtype(array.dtypeName)
         try emit([0x89])                                    // NEWFALSE: C order
         var length = UInt32(array.byteCount).littleEndian
-        try emit([0x54])                                    // BINSTRING
+        try emit([dataString == .bytes ? 0x42 : 0x54])      // BINBYTES or BINSTRING
         try withUnsafeBytes(of: &length) { try sink($0) }
         try array.fill(sink)
         try emit([0x74, 0x62])                              // TUPLE, BUILD

@@ -16,6 +16,15 @@ struct TrainCommand: ParsableCommand {
             weights are drawn as numpy.random.RandomState(seed) draws them. Ctrl-C stops after \
             the current minibatch and exits with 130. Reproducible: the same flags give the same \
             numbers (OpenBLAS with one thread; see OPENBLAS_NUM_THREADS).
+
+            --save writes the parameters of the best validation point as a NumPy .npz \
+            (W0.npy, b0.npy, W1.npy, … float32, hidden layers first, W as (inputs, outputs); \
+            plus model.json: the architecture, hyperparameters and results, error rates as \
+            fractions); --save-pickle writes them as a pickled list [W0, b0, …] of float32 \
+            arrays (Python 3: pickle.load(f)); --log writes one CSV row per validation \
+            (epoch,iteration,validation_error,test_error,seconds; iteration counts minibatches \
+            trained; test_error empty where not measured). Outputs are written atomically, \
+            also on Ctrl-C; existing files are refused before training unless --force.
             """
     )
 
@@ -39,6 +48,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A validation error below best × this is a significant improvement.") var improvementThreshold: Double = 0.995
     @Option(help: "Seed of the weight initialization (mlp).") var seed: UInt32 = 1234
     @Flag(help: "Count every validation and test example, not only full minibatches.") var evalAll = false
+    @Option(help: ArgumentHelp("Write the best parameters and model.json as a NumPy .npz.", valueName: "file.npz")) var save: String?
+    @Option(help: ArgumentHelp("Write the best parameters as a pickled list of float32 arrays.", valueName: "file.pkl")) var savePickle: String?
+    @Option(help: ArgumentHelp("Write one CSV row per validation.", valueName: "file.csv")) var log: String?
+    @Flag(help: "Replace --save, --save-pickle and --log files that exist.") var force = false
 
     func validate() throws {
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive.") }
@@ -49,6 +62,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            var outputs = try TrainOutputs(save: save, savePickle: savePickle, log: log, overwrite: force)
             let dataset = try DatasetLoader.load(path: data)
             guard let trainSplit = dataset.split(named: "train") else {
                 throw MNISTToolsError.invalidData(path: data, field: "splits", reason: "no 'train' split")
@@ -77,23 +91,59 @@ struct TrainCommand: ParsableCommand {
             InterruptCleanup.deferInterrupts()
             let clock = ContinuousClock()
             let start = clock.now
+            func secondsSinceStart() -> Double {
+                let elapsed = (clock.now - start).components
+                return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+            }
             let outcome = trainer.run(model: initial, train: train, valid: valid, test: test, using: CPUBackend(),
                                       shouldStop: { InterruptCleanup.interruptRequested }) { event in
                 switch event {
-                case let .validated(epoch, minibatch, of, _, error):
+                case let .validated(epoch, minibatch, of, iteration, error):
+                    outputs.validated(epoch: epoch, iteration: iteration, error: error, seconds: secondsSinceStart())
                     print("epoch \(epoch), minibatch \(minibatch)/\(of), validation error \(percent(error)) %")
                 case let .tested(epoch, minibatch, of, _, error):
+                    outputs.tested(error: error)
                     print("     epoch \(epoch), minibatch \(minibatch)/\(of), test error of best model \(percent(error)) %")
                 }
             }
-            let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) * 1e-18
+            let seconds = secondsSinceStart()
             let testText = outcome.testErrorAtBest.map { "\(percent($0)) %" } ?? "not measured (no test split)"
             print("Optimization complete with best validation score of \(percent(outcome.bestValidationError)) %, with test performance \(testText)")
             print("The code ran for \(outcome.epochsRun) epochs, with \(fixed(Double(outcome.epochsRun) / max(seconds, 1e-9), decimals: 6)) epochs/sec")
+            try outputs.commit(outcome: outcome, description: modelDescription(outcome: outcome, settings: settings))
             if InterruptCleanup.interruptRequested {
                 throw ExitCode(130)
             }
         }
+    }
+
+    /// `model.json`: what was trained, how, and how well (error rates as fractions).
+    private func modelDescription(outcome: Trainer.Outcome, settings: Trainer.Settings) -> [(key: String, value: JSONValue)] {
+        let best = outcome.bestModel
+        let sizes = [best.inputs] + best.hidden.map(\.layer.outputs) + [best.output.outputs]
+        let names = TrainOutputs.parameters(of: best).map { JSONValue.string($0.name) }
+        return [
+            ("model", .string(model.rawValue)),
+            ("layer_sizes", .array(sizes.map(JSONValue.int))),
+            ("activation", model == .mlp ? .string(activation.rawValue) : .null),
+            ("output", .string("softmax")),
+            ("parameters", .array(names)),
+            ("learning_rate", .float(settings.learningRate)),
+            ("batch_size", .int(settings.batchSize)),
+            ("max_epochs", .int(settings.epochs)),
+            ("l1", .float(settings.l1)),
+            ("l2", .float(settings.l2)),
+            ("patience", .int(settings.patience)),
+            ("patience_increase", .double(settings.patienceIncrease)),
+            ("improvement_threshold", .double(settings.improvementThreshold)),
+            ("eval_all", .bool(settings.evaluateAll)),
+            ("seed", model == .mlp ? .int(Int(seed)) : .null),
+            ("best_validation_error", .double(outcome.bestValidationError)),
+            ("test_error_at_best", outcome.testErrorAtBest.map(JSONValue.double) ?? .null),
+            ("best_iteration", outcome.bestIteration.map { .int($0 + 1) } ?? .null),
+            ("epochs_run", .int(outcome.epochsRun)),
+            ("interrupted", .bool(InterruptCleanup.interruptRequested)),
+        ]
     }
 
     private func settingsForModel() -> Trainer.Settings {

@@ -115,6 +115,176 @@ import Testing
         #expect(run.error.contains("mnist-tools split"))
     }
 
+    /// Python that checks `--save`, `--save-pickle` and `--log` outputs (argv: npz, pkl, csv,
+    /// sample, batch size) and prints what the Swift side compares with the run's lines: the
+    /// saved weights' validation error (full batches, in % as printed), model.json, the CSV.
+    static let checkSavedOutputs = """
+        import csv, gzip, json, pickle, sys, zipfile
+        import numpy as np
+        npz, pkl, log, sample, B = sys.argv[1:6]; B = int(B)
+        _, (vx, vy), _ = pickle.load(gzip.open(sample), encoding='latin1')
+        archive = zipfile.ZipFile(npz)
+        assert archive.testzip() is None
+        meta = json.loads(archive.read('model.json'))
+        z = np.load(npz)
+        names = [n for n in z.files if n != 'model.json']
+        params = [z[n] for n in names]
+        loaded = pickle.load(open(pkl, 'rb'))
+        assert type(loaded) is list and len(loaded) == len(params)
+        for a, b in zip(loaded, params):
+            assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+        act = {'tanh': np.tanh, None: None}[meta['activation']]
+        def forward(x):
+            for i in range(0, len(params) - 2, 2):
+                x = act(x @ params[i] + params[i + 1])
+            return x @ params[-2] + params[-1]
+        n = len(vy) // B
+        wrong = sum((forward(vx[i*B:(i+1)*B]).argmax(1) != vy[i*B:(i+1)*B]).sum() for i in range(n))
+        rows = list(csv.reader(open(log)))
+        print(json.dumps({'names': names, 'shapes': [list(p.shape) for p in params], 'dtypes': [p.dtype.str for p in params],
+                          'error': '%f' % (100.0 * wrong / (n * B)), 'meta': meta, 'rows': rows}))
+        """
+
+    static func python(_ script: String, _ arguments: [String]) throws -> Any {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return try JSONSerialization.jsonObject(with: data)
+    }
+
+    /// An error rate in % as the tool prints it (and Python's '%f').
+    static func percent(_ rate: Double) -> String { String(format: "%f", rate * 100) }
+
+    /// The number before " %" at the end of a printed line.
+    static func lastPercent<S: StringProtocol>(_ line: S) -> String {
+        String(line.split(separator: " ").dropLast().last ?? "")
+    }
+
+    @Test(arguments: [("logreg", ["--epochs", "2"], 600, [784, 10]),
+                      ("mlp", ["--hidden", "30", "--epochs", "1"], 20, [784, 30, 10])])
+    func savesTheBestModelAndTheLog(model: String, flags: [String], batch: Int, sizes: [Int]) throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let npz = folder.appendingPathComponent("best.npz").path, pkl = folder.appendingPathComponent("best.pkl").path
+        let log = folder.appendingPathComponent("metrics.csv").path
+        let run = try Self.lines([Self.sample, "--model", model] + flags + ["--save", npz, "--save-pickle", pkl, "--log", log])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["best.npz", "best.pkl", "metrics.csv"])
+        let result = try #require(Self.python(Self.checkSavedOutputs, [npz, pkl, log, Self.sample, String(batch)]) as? [String: Any])
+
+        let layers = sizes.count - 1
+        #expect(result["names"] as? [String] == (0..<layers).flatMap { ["W\($0)", "b\($0)"] })
+        let shapes: [[Int]] = (0..<layers).flatMap { (layer: Int) -> [[Int]] in [[sizes[layer], sizes[layer + 1]], [sizes[layer + 1]]] }
+        #expect(result["shapes"] as? [[Int]] == shapes)
+        #expect(result["dtypes"] as? [String] == [String](repeating: "<f4", count: 2 * layers))
+
+        // The saved weights give the best validation error printed.
+        let summary = try #require(run.lines.last)
+        let parts = summary.split(separator: " ")
+        let best = String(parts[7]), testAtBest = String(parts[12])
+        #expect(summary.hasPrefix("Optimization complete with best validation score of "))
+        #expect(result["error"] as? String == best)
+
+        let meta = try #require(result["meta"] as? [String: Any])
+        #expect(meta["model"] as? String == model)
+        #expect(meta["layer_sizes"] as? [Int] == sizes)
+        #expect(meta["activation"] as? String == (model == "mlp" ? "tanh" : nil))
+        #expect(meta["batch_size"] as? Int == batch)
+        #expect(meta["learning_rate"] as? Double == (model == "mlp" ? 0.01 : 0.13))
+        #expect(meta["l1"] as? Double == 0)
+        #expect(meta["l2"] as? Double == (model == "mlp" ? 0.0001 : 0))
+        #expect(meta["patience"] as? Int == (model == "mlp" ? 10000 : 5000))
+        #expect(meta["patience_increase"] as? Double == 2)
+        #expect(meta["improvement_threshold"] as? Double == 0.995)
+        #expect(meta["seed"] as? Int == (model == "mlp" ? 1234 : nil))
+        #expect((meta["best_validation_error"] as? Double).map { Self.percent($0) } == best)
+        #expect((meta["test_error_at_best"] as? Double).map { Self.percent($0) } == testAtBest)
+        #expect(meta["epochs_run"] as? Int == Int(flags[flags.count - 1]))
+        #expect(meta["interrupted"] as? Bool == false)
+
+        // One CSV row per validation line, with the same numbers; test errors where tested.
+        let rows = try #require(result["rows"] as? [[String]])
+        #expect(rows.first == ["epoch", "iteration", "validation_error", "test_error", "seconds"])
+        let validations = run.lines.filter { $0.hasPrefix("epoch ") }
+        let tests = run.lines.filter { $0.hasPrefix("     epoch ") }
+        #expect(rows.count == validations.count + 1)
+        for (row, line) in zip(rows.dropFirst(), validations) {
+            // "epoch E, minibatch M/N, validation error X %"
+            let words = line.split(separator: " ")
+            let epoch = Int(words[1].dropLast())!
+            let fraction = words[3].dropLast().split(separator: "/").compactMap { Int($0) }
+            #expect(row[0] == String(epoch))
+            #expect(row[1] == String((epoch - 1) * fraction[1] + fraction[0]))
+            #expect(Double(row[2]).map { Self.percent($0) } == Self.lastPercent(line))
+            #expect(Double(row[4]) != nil)
+        }
+        #expect(rows.dropFirst().compactMap { Double($0[3]).map { Self.percent($0) } } == tests.map { Self.lastPercent($0) })
+        #expect(meta["best_iteration"] as? Int == rows.dropFirst().first { Double($0[2]).map { Self.percent($0) } == best }.flatMap { Int($0[1]) })
+    }
+
+    @Test func existingOutputsAreRefusedBeforeTrainingUnlessForced() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let npz = folder.appendingPathComponent("best.npz").path, log = folder.appendingPathComponent("metrics.csv").path
+        try Data("old".utf8).write(to: URL(fileURLWithPath: log))
+        let arguments = ["train", Self.sample, "--model", "logreg", "--epochs", "1", "--save", npz, "--log", log]
+        let refused = try CommandRunner.run(arguments)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("already exists (use --force to replace it)"))
+        #expect(refused.standardOutput.isEmpty)     // nothing loaded or trained
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["metrics.csv"])
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "old")
+
+        let forced = try CommandRunner.run(arguments + ["--force"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        #expect(try String(contentsOfFile: log, encoding: .utf8).hasPrefix("epoch,iteration,"))
+        #expect(FileManager.default.fileExists(atPath: npz))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["best.npz", "metrics.csv"])
+
+        let same = try CommandRunner.run(["train", Self.sample, "--model", "logreg", "--save", npz, "--log", npz, "--force"])
+        #expect(same.status == 1)
+        #expect(same.standardError.contains("more than one of"))
+    }
+
+    @Test func ctrlCSavesEverythingBeforeExiting() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let npz = folder.appendingPathComponent("best.npz").path, pkl = folder.appendingPathComponent("best.pkl").path
+        let log = folder.appendingPathComponent("metrics.csv").path, stdout = folder.appendingPathComponent("stdout").path
+        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+        let process = Process()
+        process.executableURL = CommandRunner.binary
+        process.arguments = ["train", Self.sample, "--model", "mlp", "--hidden", "30", "--epochs", "1000", "--patience", "1000000",
+                             "--save", npz, "--save-pickle", pkl, "--log", log]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !(try String(contentsOfFile: stdout, encoding: .utf8)).contains("validation error"), Date() < deadline, process.isRunning {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let output = try String(contentsOfFile: stdout, encoding: .utf8)
+        #expect(output.contains("Optimization complete"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["best.npz", "best.pkl", "metrics.csv", "stdout"])
+        let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == output.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count + 1)
+        #expect(rows.count >= 2)
+        let result = try #require(Self.python(Self.checkSavedOutputs, [npz, pkl, log, Self.sample, "20"]) as? [String: Any])
+        let meta = try #require(result["meta"] as? [String: Any])
+        #expect(meta["interrupted"] as? Bool == true)
+        let best = output.split(separator: "\n").first { $0.hasPrefix("Optimization complete") }.map { String($0.split(separator: " ").dropFirst(7).first ?? "") }
+        #expect(result["error"] as? String == best)
+    }
+
     @Test func usageErrors() throws {
         #expect(try Self.lines([Self.sample, "--model", "svm"]).status == 2)
         #expect(try Self.lines([Self.sample, "--model", "logreg", "--lr", "0"]).status == 2)

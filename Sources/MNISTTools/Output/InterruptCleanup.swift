@@ -29,7 +29,10 @@ public enum InterruptCleanup {
                 }
                 let paths = pending.withLock { Array($0.keys) }
                 for path in paths { removeTree(path) }
-                exit(128 + signalNumber)
+                // _exit, not exit: other threads may still be working (hashing, say), and
+                // exit's teardown of libraries under them could crash the process.
+                fflush(nil)
+                _exit(128 + signalNumber)
             }
             source.resume()
             sources.append(source)

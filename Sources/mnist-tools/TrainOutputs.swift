@@ -1,0 +1,118 @@
+import MNISTTools
+import Pickle
+import Train
+
+/// What `train` writes besides its report: the best parameters (`--save` .npz with
+/// `model.json`, `--save-pickle`) and one CSV row per validation (`--log`).
+///
+/// Every output is opened (as a temporary file beside its destination) before training, so
+/// an existing file (without --force) or an unwritable folder is refused before any work;
+/// each is renamed into place by `commit`, after training or after Ctrl-C stopped it.
+struct TrainOutputs {
+    /// One validation: the CSV row.
+    struct LogRow {
+        var epoch: Int
+        /// Minibatches trained so far (1-based, the tutorials' `iter + 1`).
+        var iteration: Int
+        var validationError: Double
+        var testError: Double?
+        var seconds: Double
+    }
+
+    private let npz: AtomicOutputFile?
+    private let pickle: AtomicOutputFile?
+    private let log: AtomicOutputFile?
+    private(set) var rows: [LogRow] = []
+
+    init(save: String?, savePickle: String?, log: String?, overwrite: Bool) throws {
+        let paths = [save, savePickle, log].compactMap { $0 }
+        if let duplicate = paths.first(where: { path in paths.filter { $0 == path }.count > 1 }) {
+            throw MNISTToolsError.cannotWrite(path: duplicate, reason: "named for more than one of --save, --save-pickle and --log")
+        }
+        npz = try save.map { try AtomicOutputFile(destination: $0, overwrite: overwrite) }
+        pickle = try savePickle.map { try AtomicOutputFile(destination: $0, overwrite: overwrite) }
+        self.log = try log.map { try AtomicOutputFile(destination: $0, overwrite: overwrite) }
+    }
+
+    mutating func validated(epoch: Int, iteration: Int, error: Double, seconds: Double) {
+        rows.append(LogRow(epoch: epoch, iteration: iteration + 1, validationError: error, seconds: seconds))
+    }
+
+    /// The test error measured right after the last validation.
+    mutating func tested(error: Double) {
+        if !rows.isEmpty { rows[rows.count - 1].testError = error }
+    }
+
+    /// The parameters in save order: W0, b0, W1, b1, … (hidden layers, then the output).
+    static func parameters(of model: DenseClassifier) -> [(name: String, shape: [Int], values: [Float])] {
+        let layers = model.hidden.map(\.layer) + [model.output]
+        return layers.enumerated().flatMap { index, layer in
+            [("W\(index)", [layer.inputs, layer.outputs], layer.weight.values),
+             ("b\(index)", [layer.outputs], layer.bias.values)]
+        }
+    }
+
+    /// Writes and renames into place every output asked for.
+    func commit(outcome: Trainer.Outcome, description: [(key: String, value: JSONValue)]) throws {
+        let parameters = Self.parameters(of: outcome.bestModel)
+        if let npz {
+            var writer = NPZWriter()
+            for parameter in parameters {
+                try writer.addFloat32(name: parameter.name, shape: parameter.shape, values: parameter.values, path: npz.destination)
+            }
+            try writer.add(name: "model.json", data: Array((JSONValue.object(description).text + "\n").utf8), path: npz.destination)
+            try writer.write(into: npz)
+        }
+        if let pickle {
+            var bytes: [UInt8] = []
+            var writer = NDArrayPickleWriter { bytes.append(contentsOf: $0) }
+            try writer.write(float32Arrays: parameters.map { ($0.shape, $0.values) })
+            try pickle.file.write(bytes)
+            try pickle.commit()
+        }
+        if let log {
+            var text = "epoch,iteration,validation_error,test_error,seconds\n"
+            for row in rows {
+                text += "\(row.epoch),\(row.iteration),\(row.validationError),\(row.testError.map { "\($0)" } ?? ""),\(fixed(row.seconds, decimals: 6))\n"
+            }
+            try log.file.write(Array(text.utf8))
+            try log.commit()
+        }
+    }
+}
+
+/// A JSON value, written compactly with keys in the given order. Numbers are written as
+/// Swift's shortest round-trip text; a non-finite number becomes null.
+indirect enum JSONValue {
+    case null, bool(Bool), int(Int), double(Double), float(Float), string(String)
+    case array([JSONValue]), object([(key: String, value: JSONValue)])
+
+    var text: String {
+        switch self {
+        case .null: "null"
+        case let .bool(value): value ? "true" : "false"
+        case let .int(value): String(value)
+        case let .double(value): value.isFinite ? String(value) : "null"
+        case let .float(value): value.isFinite ? String(value) : "null"
+        case let .string(value): Self.quoted(value)
+        case let .array(items): "[" + items.map(\.text).joined(separator: ", ") + "]"
+        case let .object(members): "{" + members.map { Self.quoted($0.key) + ": " + $0.value.text }.joined(separator: ", ") + "}"
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
