@@ -41,9 +41,6 @@ public struct ClassicPickleLayout {
 
     private static func imageSize(_ shape: [Int]) -> (rows: Int, columns: Int)? {
         if shape.count == 3 { return (shape[1], shape[2]) }
-        let pixels = shape[1]
-        var side = 0
-        while (side + 1) * (side + 1) <= pixels { side += 1 }
-        return side * side == pixels && side > 0 ? (side, side) : nil
+        return ImageBlock.squareSide(of: shape[1]).map { ($0, $0) }
     }
 }

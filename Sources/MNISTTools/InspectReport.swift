@@ -42,8 +42,8 @@ public struct InspectReport {
         var classRows: [(String, [Int])] = []
         for split in layout.splits {
             let statistics = ArrayStatistics(split.images)
-            let counts = LabelCounts(split.labels)
-            if let counts { classRows.append((split.name, counts.counts)) }
+            let counts = classCounts(split.labels)
+            if let counts { classRows.append((split.name, counts)) }
             let size = split.imageSize.map { size in
                 let pixels = size.rows * size.columns
                 return split.images.shape.count == 3 ? "\(size.rows)×\(size.columns)" : "\(pixels) = \(size.rows)×\(size.columns)"
@@ -57,7 +57,7 @@ public struct InspectReport {
                 statistics.map { number($0.maximum) } ?? "-",
                 statistics.map { number($0.mean) } ?? "-",
                 losslessText(statistics),
-                split.labels.dtype.description + (counts.map { ", \(plural($0.counts.count, "class", "classes"))" } ?? ", not class indices"),
+                split.labels.dtype.description + (counts.map { ", \(plural($0.count, "class", "classes"))" } ?? ", not class indices"),
             ])
             if split.labels.shape[0] != split.images.shape[0] {
                 lines.append("warning:   \(split.name) has \(split.images.shape[0]) images but \(split.labels.shape[0]) labels")
@@ -74,6 +74,13 @@ public struct InspectReport {
             lines += alignedColumns(counts)
         }
         return lines
+    }
+
+    /// How many labels each class has, when the labels are class indices (whole numbers
+    /// below 1024, read as the dataset readers read them); nil otherwise.
+    private func classCounts(_ labels: NDArray) -> [Int]? {
+        guard let counts = (try? LabelBlock(labels, source: "", field: ""))?.classCounts, counts.count <= 1024 else { return nil }
+        return counts
     }
 
     private func losslessText(_ statistics: ArrayStatistics?) -> String {

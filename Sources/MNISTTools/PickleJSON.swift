@@ -124,9 +124,7 @@ public enum PickleJSON {
             case let .dtype(dtype): emit("{\"dtype\": \(quote(dtype.dtype.description))}")
             case let .list(list): sequence("[", list.items, "]", owner: list)
             case let .tuple(tuple): sequence("{\"tuple\": [", tuple.items, "]}", owner: tuple)
-            case let .dict(dict):
-                let pairs = dict.entries.map { PickleValue.tuple(PickleTuple([$0.0, $0.1])) }
-                writePairs(pairs, owner: dict)
+            case let .dict(dict): writeDict(dict)
             case let .set(set): writeSet(set, key: "set")
             case let .frozenset(set): writeSet(set, key: "frozenset")
             case let .object(object): writeObject(object)
@@ -135,8 +133,8 @@ public enum PickleJSON {
         }
 
         /// A dict as `{"dict": [[k, v], ...]}`; each pair is written as a JSON list.
-        private mutating func writePairs(_ pairs: [PickleValue], owner: PickleDict) {
-            let identifier = ObjectIdentifier(owner)
+        private mutating func writeDict(_ dict: PickleDict) {
+            let identifier = ObjectIdentifier(dict)
             guard path.insert(identifier).inserted else {
                 emit("{\"recursive\": true}")
                 return
@@ -144,12 +142,11 @@ public enum PickleJSON {
             emit("{\"dict\": [")
             work.append(.leave(identifier))
             work.append(.text("]}"))
-            for (index, pair) in pairs.enumerated().reversed() {
-                guard let items = pair.tupleItems else { continue }
+            for (index, entry) in dict.entries.enumerated().reversed() {
                 work.append(.text("]"))
-                work.append(.value(items[1]))
+                work.append(.value(entry.1))
                 work.append(.text(", "))
-                work.append(.value(items[0]))
+                work.append(.value(entry.0))
                 work.append(.text("["))
                 if index > 0 { work.append(.text(", ")) }
             }

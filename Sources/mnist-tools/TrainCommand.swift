@@ -118,30 +118,30 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// `model.json`: what was trained, how, and how well (error rates as fractions).
-    private func modelDescription(outcome: Trainer.Outcome, settings: Trainer.Settings) -> [(key: String, value: JSONValue)] {
+    private func modelDescription(outcome: Trainer.Outcome, settings: Trainer.Settings) -> [(String, JSONValue)] {
         let best = outcome.bestModel
         let sizes = [best.inputs] + best.hidden.map(\.layer.outputs) + [best.output.outputs]
         let names = TrainOutputs.parameters(of: best).map { JSONValue.string($0.name) }
         return [
             ("model", .string(model.rawValue)),
-            ("layer_sizes", .array(sizes.map(JSONValue.int))),
+            ("layer_sizes", .array(sizes.map { .number(Double($0)) })),
             ("activation", model == .mlp ? .string(activation.rawValue) : .null),
             ("output", .string("softmax")),
             ("parameters", .array(names)),
-            ("learning_rate", .float(settings.learningRate)),
-            ("batch_size", .int(settings.batchSize)),
-            ("max_epochs", .int(settings.epochs)),
-            ("l1", .float(settings.l1)),
-            ("l2", .float(settings.l2)),
-            ("patience", .int(settings.patience)),
-            ("patience_increase", .double(settings.patienceIncrease)),
-            ("improvement_threshold", .double(settings.improvementThreshold)),
+            ("learning_rate", decimal(settings.learningRate)),
+            ("batch_size", .number(Double(settings.batchSize))),
+            ("max_epochs", .number(Double(settings.epochs))),
+            ("l1", decimal(settings.l1)),
+            ("l2", decimal(settings.l2)),
+            ("patience", .number(Double(settings.patience))),
+            ("patience_increase", .number(settings.patienceIncrease)),
+            ("improvement_threshold", .number(settings.improvementThreshold)),
             ("eval_all", .bool(settings.evaluateAll)),
-            ("seed", model == .mlp ? .int(Int(seed)) : .null),
-            ("best_validation_error", .double(outcome.bestValidationError)),
-            ("test_error_at_best", outcome.testErrorAtBest.map(JSONValue.double) ?? .null),
-            ("best_iteration", outcome.bestIteration.map { .int($0 + 1) } ?? .null),
-            ("epochs_run", .int(outcome.epochsRun)),
+            ("seed", model == .mlp ? .number(Double(seed)) : .null),
+            ("best_validation_error", .number(outcome.bestValidationError)),
+            ("test_error_at_best", outcome.testErrorAtBest.map(JSONValue.number) ?? .null),
+            ("best_iteration", outcome.bestIteration.map { .number(Double($0 + 1)) } ?? .null),
+            ("epochs_run", .number(Double(outcome.epochsRun))),
             ("interrupted", .bool(InterruptCleanup.interruptRequested)),
         ]
     }
@@ -161,6 +161,12 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension ActivationKind: ExpressibleByArgument {}
+
+/// A float32 setting as the shortest decimal that reads back to it ("0.13", not the
+/// double nearest the float, 0.12999999523162842), as it was given on the command line.
+private func decimal(_ value: Float) -> JSONValue {
+    .number(Double(value.description) ?? Double(value))
+}
 
 /// An error rate as a percentage with six decimals, as the tutorials print it (`%f`).
 func percent(_ rate: Double) -> String { fixed(rate * 100, decimals: 6) }

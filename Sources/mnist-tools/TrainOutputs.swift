@@ -53,14 +53,14 @@ struct TrainOutputs {
     }
 
     /// Writes and renames into place every output asked for.
-    func commit(outcome: Trainer.Outcome, description: [(key: String, value: JSONValue)]) throws {
+    func commit(outcome: Trainer.Outcome, description: [(String, JSONValue)]) throws {
         let parameters = Self.parameters(of: outcome.bestModel)
         if let npz {
             var writer = NPZWriter()
             for parameter in parameters {
                 try writer.addFloat32(name: parameter.name, shape: parameter.shape, values: parameter.values, path: npz.destination)
             }
-            try writer.add(name: "model.json", data: Array((JSONValue.object(description).text + "\n").utf8), path: npz.destination)
+            try writer.add(name: "model.json", data: Array((JSONValue.object(description).formatted() + "\n").utf8), path: npz.destination)
             try writer.write(into: npz)
         }
         if let pickle {
@@ -78,41 +78,5 @@ struct TrainOutputs {
             try log.file.write(Array(text.utf8))
             try log.commit()
         }
-    }
-}
-
-/// A JSON value, written compactly with keys in the given order. Numbers are written as
-/// Swift's shortest round-trip text; a non-finite number becomes null.
-indirect enum JSONValue {
-    case null, bool(Bool), int(Int), double(Double), float(Float), string(String)
-    case array([JSONValue]), object([(key: String, value: JSONValue)])
-
-    var text: String {
-        switch self {
-        case .null: "null"
-        case let .bool(value): value ? "true" : "false"
-        case let .int(value): String(value)
-        case let .double(value): value.isFinite ? String(value) : "null"
-        case let .float(value): value.isFinite ? String(value) : "null"
-        case let .string(value): Self.quoted(value)
-        case let .array(items): "[" + items.map(\.text).joined(separator: ", ") + "]"
-        case let .object(members): "{" + members.map { Self.quoted($0.key) + ": " + $0.value.text }.joined(separator: ", ") + "}"
-        }
-    }
-
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

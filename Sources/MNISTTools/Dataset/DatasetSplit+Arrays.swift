@@ -26,9 +26,7 @@ extension DatasetSplit {
         switch shape.count {
         case 3 where shape[1] > 0 && shape[2] > 0: return (shape[1], shape[2])
         case 2 where shape[1] > 0:
-            var side = 1
-            while (side + 1) * (side + 1) <= shape[1] { side += 1 }
-            return side * side == shape[1] ? (side, side) : (1, shape[1])
+            return ImageBlock.squareSide(of: shape[1]).map { ($0, $0) } ?? (1, shape[1])
         default: return nil
         }
     }

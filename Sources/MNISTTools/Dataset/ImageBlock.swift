@@ -74,3 +74,16 @@ public struct ImageBlock {
         }
     }
 }
+
+extension ImageBlock {
+    /// The side of a square image of `pixels` pixels (784 → 28), or nil when `pixels` is not
+    /// a positive perfect square: how a flat (N, rows·columns) image array is read.
+    static func squareSide(of pixels: Int) -> Int? {
+        guard pixels > 0 else { return nil }
+        var side = Int(Double(pixels).squareRoot())
+        // The floating-point root can be one off for very large counts.
+        while side * side > pixels { side -= 1 }
+        while (side + 1) * (side + 1) <= pixels { side += 1 }
+        return side * side == pixels ? side : nil
+    }
+}
