@@ -36,7 +36,12 @@ let package = Package(
 
         // Training the tutorials' models: matrices, a CPU backend on OpenBLAS with a plain-loop
         // reference, dense layers, softmax loss, SGD; a NumPy-compatible RNG. No Foundation.
-        .target(name: "Train", dependencies: ["MNISTTools", "COpenBLAS"]),
+        // Optimized in debug builds too: the tests train real models, and unoptimized numeric
+        // loops are tens of times slower.
+        .target(
+            name: "Train", dependencies: ["MNISTTools", "COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
 
         .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
         .testTarget(name: "MNISTToolsTests", dependencies: ["MNISTTools", "Pickle"]),

@@ -1,4 +1,4 @@
-/// The kernels dense training needs, and nothing else.
+/// The kernels training needs, and nothing else.
 ///
 /// A backend does the arithmetic; layers (`DenseLayer`, `Activation`,
 /// `SoftmaxCrossEntropy`) decide what to compute and keep the state. Each
@@ -59,6 +59,38 @@ public protocol Backend {
     /// `l1: 0, l2: 0` for biases. `parameter` and `gradient` have the same shape.
     func sgdUpdate(
         _ parameter: inout Matrix, gradient: Matrix, learningRate: Float, l1: Float, l2: Float)
+
+    /// 'Valid' 2-D convolution of a batch of NHWC maps (see `ImageGeometry`) with O filters
+    /// of K×K×C, as one product of input patches and filters:
+    ///
+    ///     output[b, (y·OW + x)·O + o] = Σ_{i,j,c} input[b, ((y+i)·W + x+j)·C + c] · weight[(i·K + j)·C + c, o]
+    ///
+    /// input: B × (H·W·C) with `geometry` H×W×C; weight: (K·K·C) × O, K = `kernel`;
+    /// output: B × (OH·OW·O), OH = H − K + 1, OW = W − K + 1 (overwritten).
+    func convolutionForward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, into output: inout Matrix)
+
+    /// The gradients of `convolutionForward` for dy = ∂L/∂output (B × (OH·OW·O)):
+    ///
+    ///     weightGradient += Σ_b patches(input_b)ᵀ · dy_b                        (K·K·C) × O
+    ///     inputGradient   = dy scattered back through the patches: for every
+    ///                       (y, x, i, j), dx[b, (y+i, x+j)] += dy[b, (y, x)] · weight[(i, j), :]ᵀ
+    ///
+    /// `inputGradient` (B × (H·W·C)) is overwritten; pass nil when no input gradient is needed.
+    func convolutionBackward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, outputGradient: Matrix,
+        weightGradient: inout Matrix, inputGradient: inout Matrix?)
+
+    /// Non-overlapping `size`×`size` max-pooling of NHWC maps (Theano's `pool_2d`,
+    /// `ignore_border=True`): output (B × (H/size · W/size · C)) holds each window's largest value.
+    func maxPoolForward(input: Matrix, geometry: ImageGeometry, size: Int, into output: inout Matrix)
+
+    /// The gradient of `maxPoolForward`, as Theano computes it: each window's dy goes to
+    /// every input equal to the window's maximum (all of them on a tie), zero elsewhere and
+    /// in the rows and columns the windows leave out. `inputGradient` is overwritten.
+    func maxPoolBackward(
+        input: Matrix, output: Matrix, outputGradient: Matrix, geometry: ImageGeometry, size: Int,
+        into inputGradient: inout Matrix)
 }
 
 extension Backend {
@@ -73,6 +105,35 @@ extension Backend {
             c.rows == m && c.columns == n,
             "matmul: C is \(c.rows)×\(c.columns), expected \(m)×\(n)")
         return (m, n, k)
+    }
+
+    /// Checks the shapes of a convolution call (`convolutionForward`, `convolutionBackward`)
+    /// and returns the output geometry.
+    func convolutionShape(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, output: Matrix
+    ) -> ImageGeometry {
+        precondition(kernel >= 1 && kernel <= geometry.height && kernel <= geometry.width,
+                     "convolution: \(kernel)×\(kernel) kernel on \(geometry) maps")
+        precondition(input.columns == geometry.count,
+                     "convolution: input has \(input.columns) columns, \(geometry) maps have \(geometry.count)")
+        precondition(weight.rows == kernel * kernel * geometry.channels,
+                     "convolution: weight has \(weight.rows) rows, expected \(kernel)·\(kernel)·\(geometry.channels)")
+        let result = geometry.convolved(kernel: kernel, outputs: weight.columns)
+        precondition(output.rows == input.rows && output.columns == result.count,
+                     "convolution: output is \(output.rows)×\(output.columns), expected \(input.rows)×\(result.count)")
+        return result
+    }
+
+    /// Checks the shapes of a max-pooling call and returns the output geometry.
+    func poolShape(input: Matrix, geometry: ImageGeometry, size: Int, output: Matrix) -> ImageGeometry {
+        precondition(size >= 1 && size <= geometry.height && size <= geometry.width,
+                     "maxPool: \(size)×\(size) windows on \(geometry) maps")
+        precondition(input.columns == geometry.count,
+                     "maxPool: input has \(input.columns) columns, \(geometry) maps have \(geometry.count)")
+        let result = geometry.pooled(size: size)
+        precondition(output.rows == input.rows && output.columns == result.count,
+                     "maxPool: output is \(output.rows)×\(output.columns), expected \(input.rows)×\(result.count)")
+        return result
     }
 
     /// Checks the shapes of a `softmaxCrossEntropy` call.

@@ -1,10 +1,10 @@
 // CPUBackend: the kernels training runs on the CPU.
 //
-// GEMM goes to OpenBLAS (`cblas_sgemm`); every other kernel is a loop over
+// GEMM goes to OpenBLAS (`cblas_sgemm`), single-threaded, on two threads of our own
+// (`ThreadPair`) that each compute half of C; every other kernel is a loop over
 // contiguous float32 buffers, written with unsafe buffer pointers and no
-// cross-iteration dependencies so the compiler vectorizes it (tanh and exp call
-// Glibc's `tanhf`/`expf` per element; they are a small fraction of a step next to
-// the GEMMs). `ReferenceBackend` is the oracle each kernel is tested against.
+// cross-iteration dependencies so the compiler vectorizes it; tanh and the sigmoid go
+// through `VectorMath`, sixteen elements at a time. `ReferenceBackend` is the oracle each kernel is tested against.
 
 import COpenBLAS
 #if canImport(Glibc)
@@ -15,7 +15,19 @@ import Darwin
 
 /// `Backend` on the CPU: OpenBLAS for matrix products, vectorized loops for the rest.
 public struct CPUBackend: Backend, Sendable {
-    public init() {}
+    /// Products smaller than this many multiply-adds run on one thread: below it, the
+    /// split costs more than it saves.
+    static let parallelMultiplyAdds = 1 << 18
+    /// Elementwise kernels on fewer elements than this run on one thread.
+    static let parallelElements = 1 << 16
+
+    /// OpenBLAS runs single-threaded inside each half of a split product (`ThreadPair`);
+    /// its own thread pool would fight the pair for the cores.
+    private static let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
+
+    public init() {
+        Self.openBLASSingleThreaded
+    }
 
     /// `C = alpha·op(A)·op(B) + beta·C` through `cblas_sgemm` (row-major).
     public func matmul(
@@ -36,14 +48,21 @@ public struct CPUBackend: Backend, Sendable {
         a.values.withUnsafeBufferPointer { pa in
             b.values.withUnsafeBufferPointer { pb in
                 c.values.withUnsafeMutableBufferPointer { pc in
-                    cblas_sgemm(
-                        CblasRowMajor,
-                        transposeA ? CblasTrans : CblasNoTrans,
-                        transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k),
-                        alpha, pa.baseAddress, Int32(a.columns),
-                        pb.baseAddress, Int32(b.columns),
-                        beta, pc.baseAddress, Int32(n))
+                    let product = GEMMProduct(
+                        a: pa.baseAddress, lda: a.columns, transposeA: transposeA,
+                        b: pb.baseAddress, ldb: b.columns, transposeB: transposeB,
+                        c: pc.baseAddress, ldc: n, k: k, alpha: alpha, beta: beta)
+                    if m * n * k < Self.parallelMultiplyAdds {
+                        product.run(rows: 0..<m, columns: 0..<n)
+                    } else if n >= 2 * GEMMProduct.columnGrain {
+                        // Halves of C's columns (the MLP's 500 hidden units).
+                        let middle = n / 2 / GEMMProduct.columnGrain * GEMMProduct.columnGrain
+                        inTwoHalves { half in product.run(rows: 0..<m, columns: half == 0 ? 0..<middle : middle..<n) }
+                    } else {
+                        // Halves of C's rows (logistic regression's 10 classes leave no columns to split).
+                        let middle = m / 2
+                        inTwoHalves { half in product.run(rows: half == 0 ? 0..<middle : middle..<m, columns: 0..<n) }
+                    }
                 }
             }
         }
@@ -83,13 +102,20 @@ public struct CPUBackend: Backend, Sendable {
                      "activationForward: shapes differ")
         input.values.withUnsafeBufferPointer { x in
             output.values.withUnsafeMutableBufferPointer { y in
-                switch kind {
-                case .tanh:
-                    for i in 0..<x.count { y[i] = tanhf(x[i]) }
-                case .sigmoid:
-                    for i in 0..<x.count { y[i] = 1 / (1 + expf(-x[i])) }
-                case .relu:
-                    for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
+                let y = y
+                func apply(_ range: Range<Int>) {
+                    let (x, y) = (UnsafeBufferPointer(rebasing: x[range]), UnsafeMutableBufferPointer(rebasing: y[range]))
+                    switch kind {
+                    case .tanh: VectorMath.apply(VectorMath.tanh, x, y)
+                    case .sigmoid: VectorMath.apply(VectorMath.sigmoid, x, y)
+                    case .relu: for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
+                    }
+                }
+                if x.count < Self.parallelElements {
+                    apply(0..<x.count)
+                } else {
+                    let middle = x.count / 2 / VectorMath.Vector.scalarCount * VectorMath.Vector.scalarCount
+                    inTwoHalves { half in apply(half == 0 ? 0..<middle : middle..<x.count) }
                 }
             }
         }
@@ -176,5 +202,37 @@ public struct CPUBackend: Backend, Sendable {
                 }
             }
         }
+    }
+}
+
+/// One `cblas_sgemm` call's operands, to compute any rectangle of C.
+///
+/// A rectangle of C needs only the matching rows of op(A) and columns of op(B), and each
+/// element of C is still a full sum over k in OpenBLAS's order, so computing C in pieces
+/// gives the same bits as computing it whole.
+private struct GEMMProduct: @unchecked Sendable {
+    /// Column splits fall on multiples of this, OpenBLAS's widest register block.
+    static let columnGrain = 16
+
+    let a: UnsafePointer<Float>?, lda: Int, transposeA: Bool
+    let b: UnsafePointer<Float>?, ldb: Int, transposeB: Bool
+    let c: UnsafeMutablePointer<Float>?, ldc: Int
+    let k: Int
+    let alpha: Float, beta: Float
+
+    /// C[rows, columns] = alpha·op(A)[rows, :]·op(B)[:, columns] + beta·C[rows, columns].
+    func run(rows: Range<Int>, columns: Range<Int>) {
+        guard !rows.isEmpty, !columns.isEmpty, let a, let b, let c else { return }
+        // op(A)'s row i is A's row i, or A's column i when transposed; likewise for B's columns.
+        let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+        let bStart = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(rows.count), Int32(columns.count), Int32(k),
+            alpha, aStart, Int32(lda),
+            bStart, Int32(ldb),
+            beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
     }
 }

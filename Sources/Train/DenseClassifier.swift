@@ -5,7 +5,7 @@
 ///
 /// `trainStep` is one call of the tutorials' `train_model`: gradients of the
 /// minibatch cost for every parameter at the current values, then every update.
-public struct DenseClassifier: Sendable {
+public struct DenseClassifier: Classifier {
     /// The hidden layers, each followed by its activation.
     public var hidden: [(layer: DenseLayer, activation: Activation)]
     /// The final layer, whose outputs are the softmax logits.
@@ -45,56 +45,56 @@ public struct DenseClassifier: Sendable {
     /// Number of inputs per example.
     public var inputs: Int { hidden.first?.layer.inputs ?? output.inputs }
 
+    public var classes: Int { output.outputs }
+
     /// All weight matrices, hidden first: the ones the L1/L2 penalties cover.
     public var weights: [Matrix] { hidden.map(\.layer.weight) + [output.weight] }
 
-    /// Forward pass through every layer to the loss; keeps what `backward` needs.
-    mutating func forward(images: Matrix, labels: [Int], using backend: some Backend) -> LossResult {
+    /// Forward pass through every layer to the logits; keeps what the backward pass needs.
+    private mutating func forwardLogits(images: Matrix, using backend: some Backend) -> Matrix {
         var x = images
         for i in hidden.indices {
             x = hidden[i].layer.forward(input: x, using: backend)
             x = hidden[i].activation.forward(input: x, using: backend)
         }
-        let logits = output.forward(input: x, using: backend)
-        return loss.forward(logits: logits, labels: labels, using: backend)
+        return output.forward(input: x, using: backend)
     }
 
-    /// Backward pass from the loss, accumulating every layer's gradients.
-    mutating func backward(using backend: some Backend) {
-        var gradient = output.backward(outputGradient: loss.backward(), using: backend)
-        for i in hidden.indices.reversed() {
-            gradient = hidden[i].activation.backward(outputGradient: gradient, using: backend)
-            if i == 0 {
-                hidden[i].layer.accumulateParameterGradients(outputGradient: gradient, using: backend)
-            } else {
-                gradient = hidden[i].layer.backward(outputGradient: gradient, using: backend)
-            }
-        }
-    }
-
-    /// One minibatch of SGD on `cost = NLL + L1·Σ|W| + L2·ΣW²`: zero the
-    /// gradients, forward, backward, update every layer. Returns the NLL and
-    /// error count of the batch before the update (add `penalty(l1:l2:)` of the
-    /// parameters before the step for the tutorial's full `cost`).
+    /// One minibatch of SGD on `cost = NLL + L1·Σ|W| + L2·ΣW²`: forward, then from the
+    /// output layer down, each layer's input gradient (with its weights of before the step)
+    /// and its SGD step (`DenseLayer.backwardAndStep`). Every gradient is that of the
+    /// parameters before the minibatch, as in the tutorials' simultaneous updates. Returns
+    /// the NLL and error count of the batch before the update (add `penalty(l1:l2:)` of
+    /// the parameters before the step for the tutorial's full `cost`).
     public mutating func trainStep(
         images: Matrix, labels: [Int], learningRate: Float, l1: Float, l2: Float,
         using backend: some Backend
     ) -> LossResult {
-        for i in hidden.indices { hidden[i].layer.zeroGradients() }
-        output.zeroGradients()
-        let result = forward(images: images, labels: labels, using: backend)
-        backward(using: backend)
-        for i in hidden.indices {
-            hidden[i].layer.update(learningRate: learningRate, l1: l1, l2: l2, using: backend)
+        let result = loss.forward(logits: forwardLogits(images: images, using: backend), labels: labels, using: backend)
+        var gradient = output.backwardAndStep(
+            outputGradient: loss.backward(), learningRate: learningRate, l1: l1, l2: l2,
+            needsInputGradient: !hidden.isEmpty, using: backend)
+        for i in hidden.indices.reversed() {
+            guard let outputGradient = gradient else { break }
+            let preActivation = hidden[i].activation.backward(outputGradient: outputGradient, using: backend)
+            gradient = hidden[i].layer.backwardAndStep(
+                outputGradient: preActivation, learningRate: learningRate, l1: l1, l2: l2,
+                needsInputGradient: i > 0, using: backend)
         }
-        output.update(learningRate: learningRate, l1: l1, l2: l2, using: backend)
         return result
     }
 
-    /// NLL and error count of a batch, without changing the model.
-    public func evaluate(images: Matrix, labels: [Int], using backend: some Backend) -> LossResult {
+    public func logits(images: Matrix, using backend: some Backend) -> Matrix {
         var scratch = self
-        return scratch.forward(images: images, labels: labels, using: backend)
+        return scratch.forwardLogits(images: images, using: backend)
+    }
+
+    /// W0, b0, W1, b1, …: hidden layers, then the output; W as (inputs, outputs), b as (outputs,).
+    public var savedParameters: [SavedParameter] {
+        (hidden.map(\.layer) + [output]).enumerated().flatMap { index, layer in
+            [SavedParameter(name: "W\(index)", shape: [layer.inputs, layer.outputs], values: layer.weight.values),
+             SavedParameter(name: "b\(index)", shape: [layer.outputs], values: layer.bias.values)]
+        }
     }
 
     /// The regularization terms of the tutorial's cost, `L1·Σ|W| + L2·ΣW²` over

@@ -47,4 +47,11 @@ public struct Matrix: Equatable, Sendable {
             values[row * columns + column] = newValue
         }
     }
+
+    /// Rows `range` as a matrix of their own.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "Matrix: rows \(range) outside 0..<\(rows)")
+        return Matrix(rows: range.count, columns: columns,
+                      values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+    }
 }

@@ -36,13 +36,13 @@ public struct Trainer {
         case tested(epoch: Int, minibatch: Int, of: Int, iteration: Int, error: Double)
     }
 
-    public struct Outcome {
+    public struct Outcome<Model: Classifier> {
         public let bestValidationError: Double
         public let testErrorAtBest: Double?
         public let bestIteration: Int?
         public let epochsRun: Int
         /// The model with the best validation error.
-        public let bestModel: DenseClassifier
+        public let bestModel: Model
     }
 
     public let settings: Settings
@@ -52,9 +52,11 @@ public struct Trainer {
     /// Trains `model` on `train`, validating on `valid` and testing on `test` (if given).
     /// `shouldStop` is asked after every minibatch (Ctrl-C): when it says yes, training
     /// ends there with the best model so far.
-    public func run(model: DenseClassifier, train: LabelledMatrix, valid: LabelledMatrix, test: LabelledMatrix?,
-                    using backend: some Backend, shouldStop: () -> Bool = { false },
-                    report: (Event) -> Void) -> Outcome {
+    public func run<Model: Classifier>(
+        model: Model, train: LabelledMatrix, valid: LabelledMatrix, test: LabelledMatrix?,
+        using backend: some Backend, shouldStop: () -> Bool = { false },
+        report: (Event) -> Void
+    ) -> Outcome<Model> {
         var model = model
         var best = model
         var testError: Double?
@@ -89,7 +91,7 @@ public struct Trainer {
 
     /// The zero-one loss: the mean of the full minibatches' error rates, as the tutorials
     /// compute it, or over every example with `evaluateAll`.
-    public func errorRate(of model: DenseClassifier, on split: LabelledMatrix, using backend: some Backend) -> Double {
+    public func errorRate(of model: some Classifier, on split: LabelledMatrix, using backend: some Backend) -> Double {
         let batches = split.count / settings.batchSize
         var errors = 0
         for index in 0..<batches {

@@ -42,12 +42,12 @@ struct EvaluateCommand: ParsableCommand {
                     throw MNISTToolsError.outputExists(path: path)
                 }
             }
-            let classifier = try DenseClassifier.load(npz: model)
+            let classifier = try SavedModel.load(npz: model)
             let dataset = try DatasetLoader.load(path: data)
             guard !dataset.splits.isEmpty else {
                 throw MNISTToolsError.invalidData(path: data, field: "splits", reason: "no splits")
             }
-            let classes = max(dataset.classCount, classifier.output.outputs)
+            let classes = max(dataset.classCount, classifier.classes)
             let backend = CPUBackend()
             var results: [(split: DatasetSplit, predictions: [Int])] = []
             for split in dataset.splits {

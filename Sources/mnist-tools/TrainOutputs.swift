@@ -43,18 +43,8 @@ struct TrainOutputs {
         if !rows.isEmpty { rows[rows.count - 1].testError = error }
     }
 
-    /// The parameters in save order: W0, b0, W1, b1, … (hidden layers, then the output).
-    static func parameters(of model: DenseClassifier) -> [(name: String, shape: [Int], values: [Float])] {
-        let layers = model.hidden.map(\.layer) + [model.output]
-        return layers.enumerated().flatMap { index, layer in
-            [("W\(index)", [layer.inputs, layer.outputs], layer.weight.values),
-             ("b\(index)", [layer.outputs], layer.bias.values)]
-        }
-    }
-
     /// Writes and renames into place every output asked for.
-    func commit(outcome: Trainer.Outcome, description: [(String, JSONValue)]) throws {
-        let parameters = Self.parameters(of: outcome.bestModel)
+    func commit(parameters: [SavedParameter], description: [(String, JSONValue)]) throws {
         if let npz {
             var writer = NPZWriter()
             for parameter in parameters {

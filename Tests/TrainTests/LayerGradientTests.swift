@@ -65,8 +65,9 @@ struct LayerGradientTests {
         #expect(difference <= tolerance)
     }
 
-    @Test("DenseClassifier: every parameter of a 7→5 tanh→3 MLP through the NLL")
-    func wholeMLP() {
+    @Test("DenseClassifier.trainStep: every parameter moves by −lr·∂cost/∂p, cost = NLL + L1·Σ|W| + L2·ΣW²",
+          arguments: [(Float(0), Float(0)), (0, 0.05), (0.03, 0.05)])
+    func wholeMLPStep(l1: Float, l2: Float) {
         var rng = NumpyRandomState(seed: 23)
         let x = randomMatrix(rows: 4, columns: 7, rng: &rng)
         let labels = randomLabels(count: 4, classes: 3, rng: &rng)
@@ -76,27 +77,28 @@ struct LayerGradientTests {
                                  bias: randomMatrix(rows: 1, columns: 5, rng: &rng)), Activation(.tanh))],
             output: DenseLayer(weight: randomMatrix(rows: 5, columns: 3, rng: &rng),
                                bias: randomMatrix(rows: 1, columns: 3, rng: &rng)))
-        // One step with learning rate 0 leaves the parameters alone and the gradients in place.
+        // With learning rate 1 the step p − p′ is the gradient itself.
         var trained = model
-        _ = trained.trainStep(images: x, labels: labels, learningRate: 0, l1: 0, l2: 0, using: CPUBackend())
-        #expect(trained.hidden[0].layer.weight == model.hidden[0].layer.weight)
-
-        func nll(_ m: DenseClassifier) -> Double {
-            Double(m.evaluate(images: x, labels: labels, using: ReferenceBackend()).loss)
+        _ = trained.trainStep(images: x, labels: labels, learningRate: 1, l1: l1, l2: l2, using: CPUBackend())
+        func change(_ before: Matrix, _ after: Matrix) -> Matrix {
+            Matrix(rows: before.rows, columns: before.columns, values: zip(before.values, after.values).map { $0 - $1 })
+        }
+        func cost(_ m: DenseClassifier) -> Double {
+            Double(m.evaluate(images: x, labels: labels, using: ReferenceBackend()).loss) + m.penalty(l1: l1, l2: l2)
         }
         let checks: [(String, Matrix, Matrix)] = [
-            ("hidden W", trained.hidden[0].layer.weightGradient,
-             numericGradient(of: model.hidden[0].layer.weight, step: step) { var m = model; m.hidden[0].layer.weight = $0; return nll(m) }),
-            ("hidden b", trained.hidden[0].layer.biasGradient,
-             numericGradient(of: model.hidden[0].layer.bias, step: step) { var m = model; m.hidden[0].layer.bias = $0; return nll(m) }),
-            ("output W", trained.output.weightGradient,
-             numericGradient(of: model.output.weight, step: step) { var m = model; m.output.weight = $0; return nll(m) }),
-            ("output b", trained.output.biasGradient,
-             numericGradient(of: model.output.bias, step: step) { var m = model; m.output.bias = $0; return nll(m) }),
+            ("hidden W", change(model.hidden[0].layer.weight, trained.hidden[0].layer.weight),
+             numericGradient(of: model.hidden[0].layer.weight, step: step) { var m = model; m.hidden[0].layer.weight = $0; return cost(m) }),
+            ("hidden b", change(model.hidden[0].layer.bias, trained.hidden[0].layer.bias),
+             numericGradient(of: model.hidden[0].layer.bias, step: step) { var m = model; m.hidden[0].layer.bias = $0; return cost(m) }),
+            ("output W", change(model.output.weight, trained.output.weight),
+             numericGradient(of: model.output.weight, step: step) { var m = model; m.output.weight = $0; return cost(m) }),
+            ("output b", change(model.output.bias, trained.output.bias),
+             numericGradient(of: model.output.bias, step: step) { var m = model; m.output.bias = $0; return cost(m) }),
         ]
         for (name, analytic, numeric) in checks {
             let difference = maxDifference(analytic, numeric)
-            print("MLP \(name) finite differences: largest difference \(difference)")
+            print("MLP step \(name), L1 \(l1), L2 \(l2), finite differences: largest difference \(difference)")
             #expect(difference <= tolerance, "\(name)")
         }
     }

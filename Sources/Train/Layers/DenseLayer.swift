@@ -69,8 +69,8 @@ public struct DenseLayer: Sendable {
 
     /// Sets dW and db to zero.
     public mutating func zeroGradients() {
-        weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
-        biasGradient = Matrix(rows: 1, columns: bias.columns)
+        weightGradient.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        biasGradient.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     /// One SGD step: W ← W − lr·(dW + L1·sign(W) + 2·L2·W), b ← b − lr·db.
@@ -78,5 +78,40 @@ public struct DenseLayer: Sendable {
     public mutating func update(learningRate: Float, l1: Float, l2: Float, using backend: some Backend) {
         backend.sgdUpdate(&weight, gradient: weightGradient, learningRate: learningRate, l1: l1, l2: l2)
         backend.sgdUpdate(&bias, gradient: biasGradient, learningRate: learningRate, l1: 0, l2: 0)
+    }
+
+    /// Backward and SGD step in one, for training: returns dx = dy·Wᵀ with the W of before
+    /// the step (or nil when `needsInputGradient` is false, for a first layer), then sets
+    ///
+    ///     W ← W − lr·(xᵀ·dy + L1·sign(W) + 2·L2·W),   b ← b − lr·Σ_rows dy
+    ///
+    /// the same step as `zeroGradients`, `backward`, `update`. Without an L1 penalty the
+    /// weight step is one GEMM straight into W, `W ← (1 − 2·lr·L2)·W − lr·xᵀ·dy`, which
+    /// reads and writes W once and needs no dW; dW is then left as it was.
+    public mutating func backwardAndStep(
+        outputGradient: Matrix, learningRate: Float, l1: Float, l2: Float, needsInputGradient: Bool,
+        using backend: some Backend
+    ) -> Matrix? {
+        var inputGradient: Matrix?
+        if needsInputGradient {
+            var dx = Matrix(rows: outputGradient.rows, columns: inputs)
+            backend.matmul(outputGradient, transposeA: false, weight, transposeB: true, alpha: 1, beta: 0, into: &dx)
+            inputGradient = dx
+        }
+        guard l1 == 0, let input else {
+            zeroGradients()
+            accumulateParameterGradients(outputGradient: outputGradient, using: backend)
+            update(learningRate: learningRate, l1: l1, l2: l2, using: backend)
+            return inputGradient
+        }
+        precondition(outputGradient.rows == input.rows && outputGradient.columns == outputs,
+                     "DenseLayer.backwardAndStep: gradient is \(outputGradient.rows)×\(outputGradient.columns), "
+                         + "expected \(input.rows)×\(outputs)")
+        backend.matmul(input, transposeA: true, outputGradient, transposeB: false,
+                       alpha: -learningRate, beta: 1 - 2 * learningRate * l2, into: &weight)
+        biasGradient.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        backend.accumulateColumnSums(of: outputGradient, into: &biasGradient)
+        backend.sgdUpdate(&bias, gradient: biasGradient, learningRate: learningRate, l1: 0, l2: 0)
+        return inputGradient
     }
 }

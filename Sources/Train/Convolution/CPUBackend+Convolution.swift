@@ -1,0 +1,247 @@
+// CPUBackend's convolution and max-pooling kernels.
+//
+// A convolution is a matrix product of input patches and filters (im2col). The patch
+// matrix of a whole LeNet batch would be 64 MB, so it is built a few examples at a time
+// into a buffer that stays in cache (about 512 patch rows), multiplied by OpenBLAS, and
+// dropped; the backward pass builds it again rather than keeping it. In the NHWC layout
+// (`ImageGeometry`) each kernel row of a patch is one contiguous run of K·C floats, so
+// building a patch row is K copies.
+//
+// The batch is split in two halves of examples, one per thread (`ThreadPair`). Each half
+// writes its own rows of the output and input gradient; the weight gradient is summed per
+// half and the two sums added in a fixed order, so the result does not depend on how
+// many cores ran it.
+
+import COpenBLAS
+
+extension CPUBackend {
+    /// Patch rows per im2col chunk, a few examples' worth: enough rows for an efficient
+    /// product, few enough that the chunk stays in the core's cache.
+    static let patchRowsPerChunk = 512
+
+    public func convolutionForward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, into output: inout Matrix
+    ) {
+        let out = convolutionShape(input: input, geometry: geometry, kernel: kernel, weight: weight, output: output)
+        let plan = PatchPlan(geometry: geometry, kernel: kernel, output: out)
+        input.values.withUnsafeBufferPointer { x in
+            weight.values.withUnsafeBufferPointer { w in
+                output.values.withUnsafeMutableBufferPointer { y in
+                    let (x, w, y) = (x, w, y)
+                    inTwoHalves { half in
+                        var patches = [Float](repeating: 0, count: plan.chunkExamples * plan.patchRowsPerExample * plan.patchWidth)
+                        patches.withUnsafeMutableBufferPointer { patches in
+                            for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
+                                plan.gather(examples: chunk, from: x, into: patches)
+                                // y[chunk] = patches · W: (rows × KKC)·(KKC × O)
+                                sgemm(rows: chunk.count * plan.patchRowsPerExample, columns: out.channels, depth: plan.patchWidth,
+                                      a: patches.baseAddress, transposeA: false, b: w.baseAddress, transposeB: false,
+                                      alpha: 1, beta: 0, c: y.baseAddress! + chunk.lowerBound * out.count)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func convolutionBackward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, outputGradient: Matrix,
+        weightGradient: inout Matrix, inputGradient: inout Matrix?
+    ) {
+        let out = convolutionShape(input: input, geometry: geometry, kernel: kernel, weight: weight, output: outputGradient)
+        precondition(weightGradient.rows == weight.rows && weightGradient.columns == weight.columns,
+                     "convolutionBackward: weightGradient shape differs from weight's")
+        let plan = PatchPlan(geometry: geometry, kernel: kernel, output: out)
+        let wantsInputGradient = inputGradient != nil
+        var dx = wantsInputGradient ? Matrix(rows: input.rows, columns: input.columns) : Matrix(rows: 0, columns: 0)
+        // One partial weight gradient per half, added to weightGradient in order afterwards.
+        var partial = [Float](repeating: 0, count: 2 * weight.count)
+        input.values.withUnsafeBufferPointer { x in
+            weight.values.withUnsafeBufferPointer { w in
+                outputGradient.values.withUnsafeBufferPointer { dy in
+                    dx.values.withUnsafeMutableBufferPointer { dx in
+                        partial.withUnsafeMutableBufferPointer { partial in
+                            let (x, w, dy, dx, partial) = (x, w, dy, dx, partial)
+                            inTwoHalves { half in
+                                let rowsPerChunk = plan.chunkExamples * plan.patchRowsPerExample
+                                var patches = [Float](repeating: 0, count: rowsPerChunk * plan.patchWidth)
+                                var patchGradient = [Float](repeating: 0, count: wantsInputGradient ? rowsPerChunk * plan.patchWidth : 0)
+                                let dw = partial.baseAddress! + half * weight.count
+                                for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
+                                    let rows = chunk.count * plan.patchRowsPerExample
+                                    let dyChunk = dy.baseAddress! + chunk.lowerBound * out.count
+                                    patches.withUnsafeMutableBufferPointer { patches in
+                                        plan.gather(examples: chunk, from: x, into: patches)
+                                        // dW += patchesᵀ · dy: (KKC × rows)·(rows × O)
+                                        sgemm(rows: plan.patchWidth, columns: out.channels, depth: rows,
+                                              a: patches.baseAddress, transposeA: true, b: dyChunk, transposeB: false,
+                                              alpha: 1, beta: 1, c: dw)
+                                    }
+                                    guard wantsInputGradient else { continue }
+                                    patchGradient.withUnsafeMutableBufferPointer { patchGradient in
+                                        // dPatches = dy · Wᵀ: (rows × O)·(O × KKC), then scattered back.
+                                        sgemm(rows: rows, columns: plan.patchWidth, depth: out.channels,
+                                              a: dyChunk, transposeA: false, b: w.baseAddress, transposeB: true,
+                                              alpha: 1, beta: 0, c: patchGradient.baseAddress!)
+                                        plan.scatterAdd(examples: chunk, from: UnsafeBufferPointer(patchGradient), into: dx)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        weightGradient.values.withUnsafeMutableBufferPointer { total in
+            partial.withUnsafeBufferPointer { partial in
+                for i in total.indices { total[i] = total[i] + partial[i] + partial[weight.count + i] }
+            }
+        }
+        if wantsInputGradient { inputGradient = dx }
+    }
+
+    public func maxPoolForward(input: Matrix, geometry: ImageGeometry, size: Int, into output: inout Matrix) {
+        let out = poolShape(input: input, geometry: geometry, size: size, output: output)
+        let channels = geometry.channels
+        input.values.withUnsafeBufferPointer { x in
+            output.values.withUnsafeMutableBufferPointer { y in
+                for b in 0..<input.rows {
+                    let source = x.baseAddress! + b * geometry.count
+                    let target = y.baseAddress! + b * out.count
+                    for py in 0..<out.height {
+                        for px in 0..<out.width {
+                            let pooled = target + (py * out.width + px) * channels
+                            let corner = source + ((py * size) * geometry.width + px * size) * channels
+                            for c in 0..<channels { pooled[c] = corner[c] }
+                            for i in 0..<size {
+                                for j in 0..<size where i > 0 || j > 0 {
+                                    let window = corner + (i * geometry.width + j) * channels
+                                    for c in 0..<channels { pooled[c] = max(pooled[c], window[c]) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func maxPoolBackward(
+        input: Matrix, output: Matrix, outputGradient: Matrix, geometry: ImageGeometry, size: Int,
+        into inputGradient: inout Matrix
+    ) {
+        let out = poolShape(input: input, geometry: geometry, size: size, output: output)
+        precondition(outputGradient.rows == output.rows && outputGradient.columns == output.columns,
+                     "maxPoolBackward: outputGradient shape differs from output's")
+        let channels = geometry.channels
+        if inputGradient.rows != input.rows || inputGradient.columns != input.columns {
+            inputGradient = Matrix(rows: input.rows, columns: input.columns)
+        } else {
+            // Rows and columns the windows leave out get no gradient.
+            inputGradient.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+        input.values.withUnsafeBufferPointer { x in
+            output.values.withUnsafeBufferPointer { y in
+                outputGradient.values.withUnsafeBufferPointer { dy in
+                    inputGradient.values.withUnsafeMutableBufferPointer { dx in
+                        for b in 0..<input.rows {
+                            for py in 0..<out.height {
+                                for px in 0..<out.width {
+                                    let pooled = b * out.count + (py * out.width + px) * channels
+                                    let corner = b * geometry.count + ((py * size) * geometry.width + px * size) * channels
+                                    for i in 0..<size {
+                                        for j in 0..<size {
+                                            let window = corner + (i * geometry.width + j) * channels
+                                            for c in 0..<channels {
+                                                dx[window + c] = x[window + c] == y[pooled + c] ? dy[pooled + c] : 0
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The examples of `half` (0 or 1) of a batch of `count`: the first ⌊count/2⌋, or the rest.
+private func halfRange(_ half: Int, of count: Int) -> Range<Int> {
+    half == 0 ? 0..<(count / 2) : (count / 2)..<count
+}
+
+/// Row-major `cblas_sgemm` on raw pointers: C (rows × columns) = alpha·op(A)·op(B) + beta·C,
+/// with op(A) rows × depth and op(B) depth × columns, every matrix stored densely.
+private func sgemm(
+    rows: Int, columns: Int, depth: Int,
+    a: UnsafePointer<Float>?, transposeA: Bool, b: UnsafePointer<Float>?, transposeB: Bool,
+    alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>
+) {
+    guard rows > 0, columns > 0, depth > 0 else { return }
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(rows), Int32(columns), Int32(depth),
+                alpha, a, Int32(transposeA ? rows : depth), b, Int32(transposeB ? depth : columns),
+                beta, c, Int32(columns))
+}
+
+/// How a convolution's patches are laid out: one row per output pixel, K·K·C columns in
+/// the weight's row order (kernel row i, kernel column j, channel c).
+private struct PatchPlan {
+    let geometry: ImageGeometry
+    let kernel: Int
+    let output: ImageGeometry
+
+    /// Patch rows per example: one per output pixel.
+    var patchRowsPerExample: Int { output.pixels }
+    /// Columns of a patch row, K·K·C.
+    var patchWidth: Int { kernel * kernel * geometry.channels }
+    /// Examples per chunk.
+    var chunkExamples: Int { max(1, CPUBackend.patchRowsPerChunk / output.pixels) }
+
+    /// `examples` cut into consecutive chunks of at most `chunkExamples`.
+    func chunks(of examples: Range<Int>) -> [Range<Int>] {
+        stride(from: examples.lowerBound, to: examples.upperBound, by: chunkExamples).map {
+            $0..<min($0 + chunkExamples, examples.upperBound)
+        }
+    }
+
+    /// Writes the patch rows of `examples` (of the batch `input`) to the start of `patches`.
+    func gather(examples: Range<Int>, from input: UnsafeBufferPointer<Float>, into patches: UnsafeMutableBufferPointer<Float>) {
+        let run = kernel * geometry.channels  // one kernel row of a patch: K pixels × C channels
+        var row = patches.baseAddress!
+        for b in examples {
+            let example = input.baseAddress! + b * geometry.count
+            for y in 0..<output.height {
+                for x in 0..<output.width {
+                    for i in 0..<kernel {
+                        (row + i * run).update(from: example + ((y + i) * geometry.width + x) * geometry.channels, count: run)
+                    }
+                    row += patchWidth
+                }
+            }
+        }
+    }
+
+    /// Adds each patch row of `patches` back onto the pixels it was gathered from, in the
+    /// rows of `examples` of the input gradient `gradient`.
+    func scatterAdd(examples: Range<Int>, from patches: UnsafeBufferPointer<Float>, into gradient: UnsafeMutableBufferPointer<Float>) {
+        let run = kernel * geometry.channels
+        var row = patches.baseAddress!
+        for b in examples {
+            let example = gradient.baseAddress! + b * geometry.count
+            for y in 0..<output.height {
+                for x in 0..<output.width {
+                    for i in 0..<kernel {
+                        let target = example + ((y + i) * geometry.width + x) * geometry.channels
+                        let source = row + i * run
+                        for k in 0..<run { target[k] += source[k] }
+                    }
+                    row += patchWidth
+                }
+            }
+        }
+    }
+}

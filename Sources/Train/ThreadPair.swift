@@ -1,0 +1,125 @@
+// ThreadPair: the CPU backend's parallelism, a job split in two halves run at once.
+//
+// Training steps are small (an MLP minibatch is a few hundred microseconds), so handing
+// work to a thread pool per kernel (Dispatch, OpenBLAS's own threads) costs as much as the
+// work. Here one persistent worker spins briefly between jobs and the caller runs the other
+// half itself: starting and joining a job costs well under a microsecond while training.
+// A worker left idle for a while sleeps on a condition variable, so it burns no core
+// between training runs. When the machine is busy and the worker is not running, the
+// caller does not wait for it: whoever claims the second half first runs it.
+//
+// The split is a function of the job alone, never of the core count: on a one-core machine
+// both halves run on the caller, one after the other, with bit-identical results.
+
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs `body(0)` and `body(1)` at the same time, on the calling thread and on one worker.
+final class ThreadPair: @unchecked Sendable {
+    /// The pair every `CPUBackend` shares; `nil` on a one-core machine.
+    static let shared: ThreadPair? = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 ? ThreadPair() : nil
+
+    /// Bumped by the caller to hand the worker a job.
+    private let started = Atomic<Int>(0)
+    /// The last job whose second half the worker or the caller has claimed.
+    private let claimed = Atomic<Int>(0)
+    /// Set by the worker to the job number whose second half it has finished.
+    private let finished = Atomic<Int>(0)
+    /// The job's body while a job runs; written before `started` is bumped, read after.
+    private var body: ((Int) -> Void)?
+    /// Only one caller at a time may use the pair; a second runs both halves itself.
+    private let busy = Atomic<Bool>(false)
+    /// Whether the worker sleeps on `wake` rather than spinning.
+    private let sleeping = Atomic<Bool>(false)
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+
+    /// Spins of the worker's wait loop before it goes to sleep (some tens of microseconds).
+    private static let spinsBeforeSleeping = 200_000
+    /// Spins of the caller's wait for the worker before it yields the core to it.
+    private static let spinsBeforeYielding = 2_000
+
+    private init() {
+        mutex = .allocate(capacity: 1)
+        wake = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            Unmanaged<ThreadPair>.fromOpaque(context).takeUnretainedValue().workerLoop()
+            return nil
+        }, context)
+        precondition(created == 0, "ThreadPair: pthread_create failed (\(created))")
+        pthread_detach(thread)
+    }
+
+    /// Runs `body(0)` here and `body(1)` on the worker, returning when both are done. When
+    /// another thread is using the pair, both halves run here, one after the other.
+    func run(_ body: (Int) -> Void) {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            body(0)
+            body(1)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            self.body = body
+            // Sequentially consistent, with the worker's side, so that either it sees the new
+            // job before sleeping or this thread sees it sleeping and wakes it.
+            let job = started.wrappingAdd(1, ordering: .sequentiallyConsistent).newValue
+            if sleeping.load(ordering: .sequentiallyConsistent) {
+                pthread_mutex_lock(mutex)
+                pthread_cond_signal(wake)
+                pthread_mutex_unlock(mutex)
+            }
+            body(0)
+            if claimed.compareExchange(expected: job - 1, desired: job, ordering: .acquiringAndReleasing).exchanged {
+                body(1)
+            } else {
+                var spins = 0
+                while finished.load(ordering: .acquiring) != job {
+                    spins += 1
+                    if spins > Self.spinsBeforeYielding { sched_yield() }
+                }
+            }
+            self.body = nil
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    private func workerLoop() -> Never {
+        var done = 0
+        while true {
+            var spins = 0
+            while started.load(ordering: .acquiring) == done {
+                spins += 1
+                if spins < Self.spinsBeforeSleeping { continue }
+                pthread_mutex_lock(mutex)
+                sleeping.store(true, ordering: .sequentiallyConsistent)
+                while started.load(ordering: .sequentiallyConsistent) == done {
+                    pthread_cond_wait(wake, mutex)
+                }
+                sleeping.store(false, ordering: .relaxed)
+                pthread_mutex_unlock(mutex)
+            }
+            done = started.load(ordering: .acquiring)
+            if claimed.compareExchange(expected: done - 1, desired: done, ordering: .acquiringAndReleasing).exchanged {
+                body?(1)
+                finished.store(done, ordering: .releasing)
+            }
+        }
+    }
+}
+
+/// Runs `body(0)` and `body(1)` in parallel when a `ThreadPair` exists, else one after the other.
+func inTwoHalves(_ body: (Int) -> Void) {
+    if let pair = ThreadPair.shared {
+        pair.run(body)
+    } else {
+        body(0)
+        body(1)
+    }
+}
