@@ -90,21 +90,25 @@ public struct Trainer {
     }
 
     /// The zero-one loss: the mean of the full minibatches' error rates, as the tutorials
-    /// compute it, or over every example with `evaluateAll`.
+    /// compute it, or over every example with `evaluateAll`. The counted rows are
+    /// classified a block of `split` at a time: a prediction does not depend on which
+    /// rows share its batch, and large blocks make fast products.
     public func errorRate(of model: some Classifier, on split: LabelledMatrix, using backend: some Backend) -> Double {
-        let batches = split.count / settings.batchSize
+        let counted = evaluatedCount(of: split)
         var errors = 0
-        for index in 0..<batches {
-            let batch = split.batch((index * settings.batchSize)..<((index + 1) * settings.batchSize))
+        var start = 0
+        while start < counted {
+            let end = min(counted, (start / split.rowsPerBlock + 1) * split.rowsPerBlock)
+            let batch = split.batch(start..<end)
             errors += model.evaluate(images: batch.images, labels: batch.labels, using: backend).errors
-        }
-        var counted = batches * settings.batchSize
-        if settings.evaluateAll && counted < split.count {
-            let rest = split.batch(counted..<split.count)
-            errors += model.evaluate(images: rest.images, labels: rest.labels, using: backend).errors
-            counted = split.count
+            start = end
         }
         return counted == 0 ? 0 : Double(errors) / Double(counted)
+    }
+
+    /// Rows per block for a validation or test split: whole minibatches, about 1,000 rows.
+    public var evaluationBlockRows: Int {
+        settings.batchSize * max(1, 1000 / settings.batchSize)
     }
 
     /// How many examples the error rates count: full batches only, unless `evaluateAll`.

@@ -52,8 +52,8 @@ struct EvaluateCommand: ParsableCommand {
             var results: [(split: DatasetSplit, predictions: [Int])] = []
             for split in dataset.splits {
                 try classifier.checkInputs(pixels: split.images.pixelsPerImage, modelPath: model, dataPath: data)
-                let matrix = LabelledMatrix(split)
-                results.append((split, classifier.predictions(images: matrix.images, using: backend)))
+                let matrix = LabelledMatrix(split, rowsPerBlock: 1000)
+                results.append((split, matrix.blocks.flatMap { classifier.predictions(images: $0.images, using: backend) }))
             }
 
             var summary = [["split", "examples", "errors", "error rate"]]

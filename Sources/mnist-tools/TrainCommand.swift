@@ -77,13 +77,15 @@ struct TrainCommand: ParsableCommand {
                 throw MNISTToolsError.invalidData(path: data, field: "splits",
                                                   reason: "no 'valid' split to stop early on; make one with `mnist-tools split \(data) -o DIR --valid 10000`")
             }
-            let train = LabelledMatrix(trainSplit), valid = LabelledMatrix(validSplit)
-            let test = dataset.split(named: "test").map(LabelledMatrix.init)
             let settings = settingsForModel()
-            guard settings.batchSize <= train.count, settings.batchSize <= valid.count else {
+            guard settings.batchSize <= trainSplit.images.count, settings.batchSize <= validSplit.images.count else {
                 throw MNISTToolsError.invalidData(path: data, field: "--batch-size",
-                                                  reason: "\(settings.batchSize) is larger than a split (train \(train.count), valid \(valid.count))")
+                                                  reason: "\(settings.batchSize) is larger than a split (train \(trainSplit.images.count), valid \(validSplit.images.count))")
             }
+            let evaluationRows = Trainer(settings: settings).evaluationBlockRows
+            let train = LabelledMatrix(trainSplit, rowsPerBlock: settings.batchSize)
+            let valid = LabelledMatrix(validSplit, rowsPerBlock: evaluationRows)
+            let test = dataset.split(named: "test").map { LabelledMatrix($0, rowsPerBlock: evaluationRows) }
             let image = ImageGeometry(height: trainSplit.images.rows, width: trainSplit.images.columns, channels: 1)
             var rng = NumpyRandomState(seed: seed ?? defaultSeed)
             var run = TrainingRun(command: self, settings: settings, outputs: outputs, image: image,
