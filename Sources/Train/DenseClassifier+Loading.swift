@@ -120,6 +120,21 @@ extension DenseClassifier {
     public func predictions(images: Matrix, batchSize: Int = 1000, using backend: some Backend) -> [Int] {
         var result: [Int] = []
         result.reserveCapacity(images.rows)
+        forEachLogitBatch(images: images, batchSize: batchSize, using: backend) { logits in
+            for row in 0..<logits.rows {
+                var best = 0
+                for column in 1..<logits.columns where logits.values[row * logits.columns + column] > logits.values[row * logits.columns + best] {
+                    best = column
+                }
+                result.append(best)
+            }
+        }
+        return result
+    }
+
+    /// The final layer's outputs (logits) for the rows of `images`, `batchSize` rows at a
+    /// time: `body` gets each batch's logits (batch rows × classes), in order.
+    func forEachLogitBatch(images: Matrix, batchSize: Int, using backend: some Backend, _ body: (Matrix) -> Void) {
         var start = 0
         while start < images.rows {
             let end = min(images.rows, start + max(1, batchSize))
@@ -130,17 +145,9 @@ extension DenseClassifier {
                 x = scratch.hidden[i].layer.forward(input: x, using: backend)
                 x = scratch.hidden[i].activation.forward(input: x, using: backend)
             }
-            let logits = scratch.output.forward(input: x, using: backend)
-            for row in 0..<logits.rows {
-                var best = 0
-                for column in 1..<logits.columns where logits.values[row * logits.columns + column] > logits.values[row * logits.columns + best] {
-                    best = column
-                }
-                result.append(best)
-            }
+            body(scratch.output.forward(input: x, using: backend))
             start = end
         }
-        return result
     }
 }
 
