@@ -57,7 +57,7 @@ struct PredictCommand: ParsableCommand {
             } else {
                 let header = ["file", "class"] + (0..<classes).map { "p(\($0))" }
                 let lines = results.map { result in
-                    [result.file, String(result.predicted)] + result.probabilities.map { fixed(Double($0), decimals: 4) }
+                    [result.file, String(result.predicted)] + result.probabilities.map { fixedDecimal(Double($0), decimals: 4) }
                 }
                 alignedColumns([header] + lines).forEach { print($0) }
             }
