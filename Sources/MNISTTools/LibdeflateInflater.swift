@@ -35,12 +35,7 @@ final class LibdeflateInflater {
     func decompressGzip(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
     ) -> Outcome {
-        guard let inBase = input.baseAddress, let outBase = output.baseAddress else { return .badData }
-        var inputUsed = 0
-        var outputWritten = 0
-        let result = libdeflate_gzip_decompress_ex(
-            decompressor, inBase, input.count, outBase, output.count, &inputUsed, &outputWritten)
-        return Self.outcome(result, inputUsed: inputUsed, outputWritten: outputWritten)
+        decompress(input, into: output, with: libdeflate_gzip_decompress_ex)
     }
 
     /// Inflates the zlib stream (RFC 1950: header, DEFLATE data, Adler-32) at the start of
@@ -50,11 +45,20 @@ final class LibdeflateInflater {
     func decompressZlib(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
     ) -> Outcome {
+        decompress(input, into: output, with: libdeflate_zlib_decompress_ex)
+    }
+
+    /// One call of a libdeflate `*_decompress_ex` function (decompressor, input, output,
+    /// bytes read, bytes written).
+    private func decompress(
+        _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+        with function: (OpaquePointer?, UnsafeRawPointer?, Int, UnsafeMutableRawPointer?, Int,
+                        UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?) -> libdeflate_result
+    ) -> Outcome {
         guard let inBase = input.baseAddress, let outBase = output.baseAddress else { return .badData }
         var inputUsed = 0
         var outputWritten = 0
-        let result = libdeflate_zlib_decompress_ex(
-            decompressor, inBase, input.count, outBase, output.count, &inputUsed, &outputWritten)
+        let result = function(decompressor, inBase, input.count, outBase, output.count, &inputUsed, &outputWritten)
         return Self.outcome(result, inputUsed: inputUsed, outputWritten: outputWritten)
     }
 
