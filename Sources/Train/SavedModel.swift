@@ -4,18 +4,30 @@ import MNISTTools
 /// and its parameters `W0.npy`, `b0.npy`, … in the tutorials' layouts (see each model's
 /// `savedParameters`). Every array is checked against `model.json`; errors name the file
 /// and the member.
-public enum SavedModel {
-    /// The classifier saved at `path`: logistic regression or MLP (`DenseClassifier`) or LeNet.
-    public static func load(npz path: String) throws -> any Classifier {
+public struct SavedModel {
+    /// The classifier: logistic regression or MLP (`DenseClassifier`), or LeNet.
+    public let classifier: any Classifier
+    /// What a stored byte was divided by to give the pixels the model was trained on:
+    /// `model.json`'s `pixel_divisor`, or 256 (the classic `mnist.pkl.gz`) when it has none.
+    public let pixelDivisor: Double
+
+    /// The model saved at `path` by `train --save`.
+    public init(npz path: String) throws {
         var archive = try Archive(path: path)
-        let model: any Classifier
         switch try archive.string("model") {
-        case "logreg", "mlp": model = try loadDense(&archive)
-        case "lenet": model = try loadLeNet(&archive)
+        case "logreg", "mlp": classifier = try Self.loadDense(&archive)
+        case "lenet": classifier = try Self.loadLeNet(&archive)
         case let other: throw archive.invalid("'model'", "unknown model \"\(other)\"; expected \"logreg\", \"mlp\" or \"lenet\"")
         }
+        switch archive.description["pixel_divisor"] {
+        case nil, .null?:
+            pixelDivisor = 256
+        case let .number(divisor)? where divisor > 0 && divisor.isFinite:
+            pixelDivisor = divisor
+        default:
+            throw archive.invalid("'pixel_divisor'", "expected a positive number")
+        }
         try archive.refuseUnusedArrays()
-        return model
     }
 
     /// `model.json` has `layer_sizes` [inputs, hidden…, classes] and `activation` (null for logreg).

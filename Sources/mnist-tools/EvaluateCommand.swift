@@ -42,7 +42,7 @@ struct EvaluateCommand: ParsableCommand {
                     throw MNISTToolsError.outputExists(path: path)
                 }
             }
-            let classifier = try SavedModel.load(npz: model)
+            let classifier = try SavedModel(npz: model).classifier
             let dataset = try DatasetLoader.load(path: data)
             guard !dataset.splits.isEmpty else {
                 throw MNISTToolsError.invalidData(path: data, field: "splits", reason: "no splits")

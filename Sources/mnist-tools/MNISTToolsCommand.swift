@@ -12,7 +12,7 @@ struct MNISTToolsCommand: ParsableCommand {
         commandName: "mnist-tools",
         abstract: "Inspect, convert and train on MNIST-style datasets (mnist.pkl.gz, IDX) without Python.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Convert.self, Split.self, ExportPNG.self, TrainCommand.self, EvaluateCommand.self]
+        subcommands: [Inspect.self, Convert.self, Split.self, ExportPNG.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self]
     )
 
     /// Runs the command with this tool's exit codes: 0 success, 1 bad input (reported by the

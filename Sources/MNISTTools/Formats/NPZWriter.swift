@@ -1,4 +1,3 @@
-import CZlib
 import Pickle
 
 /// Writes NumPy `.npz` archives as `np.savez` does: a zip of STORED (uncompressed) members,
@@ -61,16 +60,7 @@ public struct NPZWriter {
 
     /// zlib's CRC-32 of `bytes`.
     public static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBufferPointer { buffer in
-            var crc = CZlib.crc32(0, nil, 0)
-            var offset = 0
-            while offset < buffer.count {
-                let count = min(buffer.count - offset, 1 << 30)
-                crc = CZlib.crc32(crc, buffer.baseAddress! + offset, uInt(count))
-                offset += count
-            }
-            return UInt32(truncatingIfNeeded: crc)
-        }
+        bytes.withUnsafeBytes(zlibCRC32)
     }
 
     /// Writes the whole archive to `sink`. `path` names the destination in errors.
