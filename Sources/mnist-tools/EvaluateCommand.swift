@@ -60,7 +60,7 @@ struct EvaluateCommand: ParsableCommand {
             for (split, predictions) in results {
                 let errors = zip(split.labels.values, predictions).filter { $0 != $1 }.count
                 let rate = split.count == 0 ? 0 : Double(errors) / Double(split.count)
-                summary.append([split.name, String(split.count), String(errors), fixed(rate, decimals: 6)])
+                summary.append([split.name, String(split.count), String(errors), fixedDecimal(rate, decimals: 6)])
             }
             alignedColumns(summary).forEach { print($0) }
 

@@ -27,7 +27,8 @@ struct TrainCommand: ParsableCommand {
             fractions); --save-pickle writes them as a pickled list [W0, b0, …] of float32 \
             arrays (Python 3: pickle.load(f)); --log writes one CSV row per validation \
             (epoch,iteration,validation_error,test_error,seconds; iteration counts minibatches \
-            trained; test_error empty where not measured). Outputs are written atomically, \
+            trained; test_error empty where not measured); --plot draws validation and test \
+            error against epochs as an SVG. Outputs are written atomically, \
             also on Ctrl-C; existing files are refused before training unless --force.
             """
     )
@@ -55,7 +56,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the best parameters and model.json as a NumPy .npz.", valueName: "file.npz")) var save: String?
     @Option(help: ArgumentHelp("Write the best parameters as a pickled list of float32 arrays.", valueName: "file.pkl")) var savePickle: String?
     @Option(help: ArgumentHelp("Write one CSV row per validation.", valueName: "file.csv")) var log: String?
-    @Flag(help: "Replace --save, --save-pickle and --log files that exist.") var force = false
+    @Option(help: ArgumentHelp("Draw validation and test error against epochs as SVG.", valueName: "curves.svg")) var plot: String?
+    @Flag(help: "Replace --save, --save-pickle, --log and --plot files that exist.") var force = false
 
     func validate() throws {
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive.") }
@@ -68,7 +70,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let outputs = try TrainOutputs(save: save, savePickle: savePickle, log: log, overwrite: force)
+            let outputs = try TrainOutputs(save: save, savePickle: savePickle, log: log, plot: plot, overwrite: force)
             let dataset = try DatasetLoader.load(path: data)
             guard let trainSplit = dataset.split(named: "train") else {
                 throw MNISTToolsError.invalidData(path: data, field: "splits", reason: "no 'train' split")
@@ -148,15 +150,4 @@ func decimal(_ value: Float) -> JSONValue {
 }
 
 /// An error rate as a percentage with six decimals, as the tutorials print it (`%f`).
-func percent(_ rate: Double) -> String { fixed(rate * 100, decimals: 6) }
-
-/// `value` with exactly `decimals` digits after the point, rounded half away from zero.
-func fixed(_ value: Double, decimals: Int) -> String {
-    guard value.isFinite, abs(value) < 1e12 else { return String(value) }
-    var scale: Int64 = 1
-    for _ in 0..<decimals { scale *= 10 }
-    let units = Int64((abs(value) * Double(scale)).rounded())
-    let fraction = String(units % scale)
-    return (value < 0 && units > 0 ? "-" : "") + String(units / scale) + "."
-        + String(repeating: "0", count: decimals - fraction.count) + fraction
-}
+func percent(_ rate: Double) -> String { fixedDecimal(rate * 100, decimals: 6) }

@@ -32,7 +32,7 @@ struct TrainingRun {
                                   shouldStop: { InterruptCleanup.interruptRequested }) { event in
             switch event {
             case let .validated(epoch, minibatch, of, iteration, error):
-                outputs.validated(epoch: epoch, iteration: iteration, error: error, seconds: secondsSinceStart())
+                outputs.validated(epoch: epoch, minibatch: minibatch, of: of, iteration: iteration, error: error, seconds: secondsSinceStart())
                 print("epoch \(epoch), minibatch \(minibatch)/\(of), validation error \(percent(error)) %")
             case let .tested(epoch, minibatch, of, _, error):
                 outputs.tested(error: error)
@@ -43,9 +43,10 @@ struct TrainingRun {
         let seconds = secondsSinceStart()
         let testText = outcome.testErrorAtBest.map { "\(percent($0)) %" } ?? "not measured (no test split)"
         print("Optimization complete with best validation score of \(percent(outcome.bestValidationError)) %, with test performance \(testText)")
-        print("The code ran for \(outcome.epochsRun) epochs, with \(fixed(Double(outcome.epochsRun) / max(seconds, 1e-9), decimals: 6)) epochs/sec")
+        print("The code ran for \(outcome.epochsRun) epochs, with \(fixedDecimal(Double(outcome.epochsRun) / max(seconds, 1e-9), decimals: 6)) epochs/sec")
         let parameters = outcome.bestModel.savedParameters
-        try outputs.commit(parameters: parameters, description: description(of: outcome, parameters: parameters))
+        try outputs.commit(parameters: parameters, description: description(of: outcome, parameters: parameters),
+                           title: "\(command.model.rawValue) on \(command.data): error rates")
         if InterruptCleanup.interruptRequested {
             throw ExitCode(130)
         }
