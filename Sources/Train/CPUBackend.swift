@@ -4,7 +4,7 @@
 // (`ThreadPair`) that each compute half of C; every other kernel is a loop over
 // contiguous float32 buffers, written with unsafe buffer pointers and no
 // cross-iteration dependencies so the compiler vectorizes it; tanh and the sigmoid go
-// through `VectorMath`, sixteen elements at a time. `ReferenceBackend` is the oracle each kernel is tested against.
+// through `VectorMath`'s call-free polynomials, which vectorize too. `ReferenceBackend` is the oracle each kernel is tested against.
 
 import COpenBLAS
 #if canImport(Glibc)
@@ -106,15 +106,15 @@ public struct CPUBackend: Backend, Sendable {
                 func apply(_ range: Range<Int>) {
                     let (x, y) = (UnsafeBufferPointer(rebasing: x[range]), UnsafeMutableBufferPointer(rebasing: y[range]))
                     switch kind {
-                    case .tanh: VectorMath.apply(VectorMath.tanh, x, y)
-                    case .sigmoid: VectorMath.apply(VectorMath.sigmoid, x, y)
+                    case .tanh: VectorMath.tanh(x, y)
+                    case .sigmoid: VectorMath.sigmoid(x, y)
                     case .relu: for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
                     }
                 }
                 if x.count < Self.parallelElements {
                     apply(0..<x.count)
                 } else {
-                    let middle = x.count / 2 / VectorMath.Vector.scalarCount * VectorMath.Vector.scalarCount
+                    let middle = x.count / 2 / 16 * 16
                     inTwoHalves { half in apply(half == 0 ? 0..<middle : middle..<x.count) }
                 }
             }

@@ -20,21 +20,11 @@ public struct LabelledMatrix: Sendable {
         precondition(rowsPerBlock >= 1, "LabelledMatrix: rowsPerBlock must be at least 1")
         let images = split.images
         let width = images.pixelsPerImage
-        let decode: (Int) -> Float
-        switch images.pixels {
-        case let .bytes(bytes, divisor):
-            // Float(Double(k) / divisor): the correctly rounded quotient, as NumPy gives for
-            // `pixels / 255.0` cast to float32 (and exactly k/256 for the classic file).
-            let table = (0..<256).map { Float(Double($0) / Double(divisor)) }
-            decode = { index in bytes.withUnsafeBytes { table[Int($0[index])] } }
-        case let .float32(bytes):
-            decode = { index in bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * 4, as: Float.self) } }
-        }
         let labels = split.labels.values
         blocks = stride(from: 0, to: images.count, by: rowsPerBlock).map { start in
             let end = min(start + rowsPerBlock, images.count)
             let values = [Float](unsafeUninitializedCapacity: (end - start) * width) { buffer, initialized in
-                for index in 0..<buffer.count { buffer[index] = decode(start * width + index) }
+                Self.decode(images.pixels, from: start * width, into: buffer)
                 initialized = buffer.count
             }
             return (Matrix(rows: end - start, columns: width, values: values), Array(labels[start..<end]))
@@ -42,6 +32,23 @@ public struct LabelledMatrix: Sendable {
         self.rowsPerBlock = rowsPerBlock
         count = images.count
         columns = width
+    }
+
+    /// Fills `buffer` with the pixels from index `start` on, as float32.
+    private static func decode(_ pixels: ImageBlock.Pixels, from start: Int, into buffer: UnsafeMutableBufferPointer<Float>) {
+        switch pixels {
+        case let .bytes(bytes, divisor):
+            // Float(Double(k) / divisor): the correctly rounded quotient, as NumPy gives for
+            // `pixels / 255.0` cast to float32 (and exactly k/256 for the classic file).
+            let table = (0..<256).map { Float(Double($0) / Double(divisor)) }
+            bytes.withUnsafeBytes { raw in
+                for index in buffer.indices { buffer[index] = table[Int(raw[start + index])] }
+            }
+        case let .float32(bytes):
+            bytes.withUnsafeBytes { raw in
+                for index in buffer.indices { buffer[index] = raw.loadUnaligned(fromByteOffset: (start + index) * 4, as: Float.self) }
+            }
+        }
     }
 
     /// Rows `range` as a minibatch: a block itself when the range is one block, else a copy.
