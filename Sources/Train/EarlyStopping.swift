@@ -21,6 +21,18 @@ public struct EarlyStopping: Sendable {
         self.improvementThreshold = improvementThreshold
     }
 
+    /// The state of a run that was saved: set up with the run's initial `patience` (which
+    /// fixes the validation frequency), then `grownPatience`, the best validation error and
+    /// its iteration (nil when no validation happened yet) as they were.
+    public init(trainBatches: Int, patience: Int, patienceIncrease: Double, improvementThreshold: Double,
+                grownPatience: Int, bestValidationError: Double, bestIteration: Int?) {
+        self.init(trainBatches: trainBatches, patience: patience, patienceIncrease: patienceIncrease,
+                  improvementThreshold: improvementThreshold)
+        self.patience = grownPatience
+        self.bestValidationError = bestValidationError
+        self.bestIteration = bestIteration
+    }
+
     /// Whether to validate after minibatch `iteration` (`(iter + 1) % frequency == 0`).
     public func validatesAfter(iteration: Int) -> Bool {
         (iteration + 1) % validationFrequency == 0

@@ -20,6 +20,15 @@ public struct Matrix: Equatable, Sendable {
         self.values = [Float](repeating: value, count: rows * columns)
     }
 
+    /// A matrix whose elements are not set: for a kernel's output that the kernel writes in
+    /// full, where zeroing megabytes first would cost as much as the kernel.
+    init(rows: Int, columns: Int, uninitialized: Void) {
+        precondition(rows >= 0 && columns >= 0, "Matrix: negative dimension \(rows)×\(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.values = [Float](unsafeUninitializedCapacity: rows * columns) { _, count in count = rows * columns }
+    }
+
     /// A matrix over `values` in row-major order; `values.count` must be `rows * columns`.
     public init(rows: Int, columns: Int, values: [Float]) {
         precondition(rows >= 0 && columns >= 0, "Matrix: negative dimension \(rows)×\(columns)")

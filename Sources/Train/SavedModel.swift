@@ -13,7 +13,14 @@ public struct SavedModel {
 
     /// The model saved at `path` by `train --save`.
     public init(npz path: String) throws {
-        var archive = try Archive(path: path)
+        try self.init(npz: path, parameterPrefix: "", otherPrefixes: [])
+    }
+
+    /// The model whose arrays are `parameterPrefix` + `W0`, `b0`, … in the `.npz` at `path`,
+    /// which may hold other models' arrays under `otherPrefixes` (a `train --checkpoint`
+    /// file holds the parameters now and, under `best_`, the best ones).
+    public init(npz path: String, parameterPrefix: String, otherPrefixes: [String]) throws {
+        var archive = try Archive(path: path, prefix: parameterPrefix)
         switch try archive.string("model") {
         case "logreg", "mlp": classifier = try Self.loadDense(&archive)
         case "lenet": classifier = try Self.loadLeNet(&archive)
@@ -27,7 +34,7 @@ public struct SavedModel {
         default:
             throw archive.invalid("'pixel_divisor'", "expected a positive number")
         }
-        try archive.refuseUnusedArrays()
+        try archive.refuseUnusedArrays(except: otherPrefixes)
     }
 
     /// `model.json` has `layer_sizes` [inputs, hidden…, classes] and `activation` (null for logreg).
@@ -88,13 +95,15 @@ extension Classifier {
     }
 }
 
-/// An `.npz` being read: its description and the arrays not yet taken.
+/// An `.npz` being read: its description and the arrays not yet taken, each named
+/// `prefix` + its name.
 private struct Archive {
     let path: String
+    let prefix: String
     let description: JSONValue
     var arrays: [String: NPZParameters.FloatArray]
 
-    init(path: String) throws {
+    init(path: String, prefix: String) throws {
         let archive = try NPZFile.readParameters(path: path)
         guard let jsonBytes = archive.otherMembers["model.json"] else {
             throw MNISTToolsError.invalidData(path: path, field: "member 'model.json'",
@@ -106,7 +115,8 @@ private struct Archive {
             throw MNISTToolsError.invalidData(path: path, field: "member 'model.json'", reason: error.description)
         }
         self.path = path
-        arrays = archive.arrays
+        self.prefix = prefix
+        arrays = archive.arrays.filter { $0.key.hasPrefix(prefix) }
     }
 
     func invalid(_ field: String, _ reason: String) -> MNISTToolsError {
@@ -148,6 +158,7 @@ private struct Archive {
 
     /// Takes the array `name`, which must have `shape` (as `because` in model.json says).
     mutating func array(_ name: String, shape: [Int], because: String) throws -> [Float] {
+        let name = prefix + name
         guard let array = arrays.removeValue(forKey: name) else {
             throw MNISTToolsError.invalidData(path: path, field: "member '\(name).npy'", reason: "missing; model.json's \(because) call for it")
         }
@@ -165,9 +176,11 @@ private struct Archive {
         return DenseLayer(weight: Matrix(rows: inputs, columns: outputs, values: weight), bias: Matrix(rows: 1, columns: outputs, values: bias))
     }
 
-    /// Refuses an array that model.json does not account for.
-    func refuseUnusedArrays() throws {
-        if let extra = arrays.keys.sorted().first {
+    /// Refuses an array that model.json does not account for, other than those named
+    /// with one of `otherPrefixes`.
+    func refuseUnusedArrays(except otherPrefixes: [String]) throws {
+        let unused = arrays.keys.filter { name in !otherPrefixes.contains { !$0.isEmpty && name.hasPrefix($0) } }
+        if let extra = unused.sorted().first {
             throw MNISTToolsError.invalidData(path: path, field: "member '\(extra).npy'", reason: "not a parameter of the model that model.json describes")
         }
     }

@@ -36,57 +36,90 @@ public struct Trainer {
         case tested(epoch: Int, minibatch: Int, of: Int, iteration: Int, error: Double)
     }
 
-    public struct Outcome<Model: Classifier> {
-        public let bestValidationError: Double
-        public let testErrorAtBest: Double?
-        public let bestIteration: Int?
-        public let epochsRun: Int
-        /// The model with the best validation error.
-        public let bestModel: Model
+    /// Where a run stands: everything needed to continue it exactly (`--resume`).
+    public struct Progress<Model: Classifier> {
+        /// The parameters now.
+        public var model: Model
+        /// The parameters at the best validation error so far.
+        public var best: Model
+        public var stopping: EarlyStopping
+        /// The test error measured at the best validation error, if any.
+        public var testErrorAtBest: Double?
+        /// Minibatches trained so far, across epochs: the tutorials' `iter` of the next one.
+        public var iterations: Int
+        /// Whether patience ran out: there is nothing left to train.
+        public var patienceExhausted: Bool
+
+        /// A run about to start: no minibatch trained, `model` as the best so far.
+        public init(starting model: Model, trainBatches: Int, settings: Settings) {
+            self.init(model: model, best: model,
+                      stopping: EarlyStopping(trainBatches: trainBatches, patience: settings.patience,
+                                              patienceIncrease: settings.patienceIncrease,
+                                              improvementThreshold: settings.improvementThreshold),
+                      testErrorAtBest: nil, iterations: 0, patienceExhausted: false)
+        }
+
+        /// A run restored from its parts.
+        public init(model: Model, best: Model, stopping: EarlyStopping, testErrorAtBest: Double?,
+                    iterations: Int, patienceExhausted: Bool) {
+            self.model = model
+            self.best = best
+            self.stopping = stopping
+            self.testErrorAtBest = testErrorAtBest
+            self.iterations = iterations
+            self.patienceExhausted = patienceExhausted
+        }
+
+        /// Epochs begun: whole epochs trained, plus the one under way.
+        public func epochsBegun(trainBatches: Int) -> Int {
+            (iterations + trainBatches - 1) / max(trainBatches, 1)
+        }
     }
 
     public let settings: Settings
 
     public init(settings: Settings) { self.settings = settings }
 
-    /// Trains `model` on `train`, validating on `valid` and testing on `test` (if given).
-    /// `shouldStop` is asked after every minibatch (Ctrl-C): when it says yes, training
-    /// ends there with the best model so far.
+    /// Minibatches in an epoch of `train`: the last partial one is dropped.
+    public func trainBatches(of train: LabelledMatrix) -> Int {
+        train.count / settings.batchSize
+    }
+
+    /// Trains on `train` from `progress`, validating on `valid` and testing on `test` (if
+    /// given), until patience runs out or the epoch limit; returns where it ended.
+    /// `checkpoint` is given the progress after each validation (and its test). `shouldStop`
+    /// is asked after every minibatch (Ctrl-C): when it says yes, training ends there.
     public func run<Model: Classifier>(
-        model: Model, train: LabelledMatrix, valid: LabelledMatrix, test: LabelledMatrix?,
+        from progress: Progress<Model>, train: LabelledMatrix, valid: LabelledMatrix, test: LabelledMatrix?,
         using backend: some Backend, shouldStop: () -> Bool = { false },
-        report: (Event) -> Void
-    ) -> Outcome<Model> {
-        var model = model
-        var best = model
-        var testError: Double?
-        let trainBatches = train.count / settings.batchSize
-        var stopping = EarlyStopping(trainBatches: trainBatches, patience: settings.patience,
-                                     patienceIncrease: settings.patienceIncrease, improvementThreshold: settings.improvementThreshold)
-        var epoch = 0
-        training: while epoch < settings.epochs {
-            epoch += 1
-            for minibatch in 0..<trainBatches {
-                let batch = train.batch((minibatch * settings.batchSize)..<((minibatch + 1) * settings.batchSize))
-                _ = model.trainStep(images: batch.images, labels: batch.labels, learningRate: settings.learningRate,
-                                    l1: settings.l1, l2: settings.l2, using: backend)
-                let iteration = (epoch - 1) * trainBatches + minibatch
-                if stopping.validatesAfter(iteration: iteration) {
-                    let error = errorRate(of: model, on: valid, using: backend)
-                    report(.validated(epoch: epoch, minibatch: minibatch + 1, of: trainBatches, iteration: iteration, error: error))
-                    if stopping.record(validationError: error, iteration: iteration) {
-                        best = model
-                        if let test {
-                            testError = errorRate(of: model, on: test, using: backend)
-                            report(.tested(epoch: epoch, minibatch: minibatch + 1, of: trainBatches, iteration: iteration, error: testError ?? 0))
-                        }
+        report: (Event) -> Void, checkpoint: (Progress<Model>) -> Void = { _ in }
+    ) -> Progress<Model> {
+        var progress = progress
+        let trainBatches = trainBatches(of: train)
+        while !progress.patienceExhausted && progress.iterations < settings.epochs * trainBatches {
+            let iteration = progress.iterations
+            let (epoch, minibatch) = (iteration / trainBatches + 1, iteration % trainBatches)
+            let batch = train.batch((minibatch * settings.batchSize)..<((minibatch + 1) * settings.batchSize))
+            _ = progress.model.trainStep(images: batch.images, labels: batch.labels, learningRate: settings.learningRate,
+                                         l1: settings.l1, l2: settings.l2, using: backend)
+            progress.iterations += 1
+            if progress.stopping.validatesAfter(iteration: iteration) {
+                let error = errorRate(of: progress.model, on: valid, using: backend)
+                report(.validated(epoch: epoch, minibatch: minibatch + 1, of: trainBatches, iteration: iteration, error: error))
+                if progress.stopping.record(validationError: error, iteration: iteration) {
+                    progress.best = progress.model
+                    if let test {
+                        let testError = errorRate(of: progress.model, on: test, using: backend)
+                        progress.testErrorAtBest = testError
+                        report(.tested(epoch: epoch, minibatch: minibatch + 1, of: trainBatches, iteration: iteration, error: testError))
                     }
                 }
-                if stopping.stopsAfter(iteration: iteration) || shouldStop() { break training }
             }
+            progress.patienceExhausted = progress.stopping.stopsAfter(iteration: iteration)
+            if progress.stopping.validatesAfter(iteration: iteration) { checkpoint(progress) }
+            if shouldStop() { break }
         }
-        return Outcome(bestValidationError: stopping.bestValidationError, testErrorAtBest: testError,
-                       bestIteration: stopping.bestIteration, epochsRun: epoch, bestModel: best)
+        return progress
     }
 
     /// The zero-one loss: the mean of the full minibatches' error rates, as the tutorials

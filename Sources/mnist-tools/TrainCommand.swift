@@ -38,38 +38,63 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "The dataset (needs train and valid splits; test is optional).")
     var data: String
 
-    @Option(help: "logreg, mlp or lenet.")
-    var model: Model
+    @Option(help: "logreg, mlp or lenet (not with --resume, which continues the checkpoint's model).")
+    var model: Model?
 
     @Option(help: "Learning rate (default: the tutorial's).") var lr: Float?
     @Option(help: "Minibatch size (default: the tutorial's).") var batchSize: Int?
     @Option(help: "Maximum epochs (default: 1000; 200 for lenet).") var epochs: Int?
-    @Option(help: "L1 penalty weight.") var l1: Float = 0
+    @Option(help: "L1 penalty weight (default: 0).") var l1: Float?
     @Option(help: "L2 penalty weight (default: 0.0001 for mlp, else 0).") var l2: Float?
-    @Option(help: "Hidden units (mlp, lenet).") var hidden = 500
-    @Option(help: "Hidden activation (mlp): tanh, sigmoid or relu.") var activation: ActivationKind = .tanh
+    @Option(help: "Hidden units (mlp, lenet; default: 500).") var hidden: Int?
+    @Option(help: "Hidden activation (mlp): tanh (default), sigmoid or relu.") var activation: ActivationKind?
     @Option(help: "Patience in minibatches (default: 5000 logreg, 10000 mlp and lenet).") var patience: Int?
-    @Option(help: "Patience grows to iteration × this on a significant improvement.") var patienceIncrease: Double = 2
-    @Option(help: "A validation error below best × this is a significant improvement.") var improvementThreshold: Double = 0.995
+    @Option(help: "Patience grows to iteration × this on a significant improvement (default: 2).") var patienceIncrease: Double?
+    @Option(help: "A validation error below best × this is a significant improvement (default: 0.995).") var improvementThreshold: Double?
     @Option(help: "Seed of the weight initialization (default: 1234 mlp, 23455 lenet).") var seed: UInt32?
     @Flag(help: "Count every validation and test example, not only full minibatches.") var evalAll = false
     @Option(help: ArgumentHelp("Write the best parameters and model.json as a NumPy .npz.", valueName: "file.npz")) var save: String?
     @Option(help: ArgumentHelp("Write the best parameters as a pickled list of float32 arrays.", valueName: "file.pkl")) var savePickle: String?
     @Option(help: ArgumentHelp("Write one CSV row per validation.", valueName: "file.csv")) var log: String?
     @Option(help: ArgumentHelp("Draw validation and test error against epochs as SVG.", valueName: "curves.svg")) var plot: String?
-    @Flag(help: "Replace --save, --save-pickle, --log and --plot files that exist.") var force = false
+    @Option(help: ArgumentHelp("After every validation, save the run's state to continue it with --resume.", valueName: "run.npz")) var checkpoint: String?
+    @Option(help: ArgumentHelp("Continue the run saved by --checkpoint, with its model and settings (--epochs may raise its limit).", valueName: "run.npz")) var resume: String?
+    @Flag(help: "Replace --save, --save-pickle, --log, --plot and --checkpoint files that exist.") var force = false
 
     func validate() throws {
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive.") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
-        guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1.") }
+        if let hidden, hidden < 1 { throw ValidationError("--hidden must be at least 1.") }
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1.") }
-        if model == .lenet && activation != .tanh { throw ValidationError("lenet's layers are tanh, as in the tutorial; --activation is for mlp.") }
+        if model == .lenet, let activation, activation != .tanh {
+            throw ValidationError("lenet's layers are tanh, as in the tutorial; --activation is for mlp.")
+        }
+        if resume == nil && model == nil { throw ValidationError("Say which model to train with --model (or continue a run with --resume).") }
+        if resume != nil {
+            let settingFlags: [(String, Bool)] = [
+                ("--model", model != nil), ("--lr", lr != nil), ("--batch-size", batchSize != nil), ("--l1", l1 != nil),
+                ("--l2", l2 != nil), ("--hidden", hidden != nil), ("--activation", activation != nil), ("--patience", patience != nil),
+                ("--patience-increase", patienceIncrease != nil), ("--improvement-threshold", improvementThreshold != nil),
+                ("--seed", seed != nil), ("--eval-all", evalAll),
+            ]
+            if let given = settingFlags.first(where: \.1) {
+                throw ValidationError("\(given.0) cannot be used with --resume: the run continues with the checkpoint's model and settings (only --epochs may change).")
+            }
+        }
     }
 
     func run() throws {
         try runReportingErrors {
+            let restored = try resume.map { try TrainCheckpoint(path: $0) }
+            let model = try restored.map { try Self.model(of: $0) } ?? (self.model ?? .logreg)
+            let settings = try restored.map { try checkpointSettings($0) } ?? settingsForModel(model)
+            if let checkpoint, checkpoint != resume, !force, AtomicFile.exists(checkpoint) {
+                throw MNISTToolsError.outputExists(path: checkpoint)
+            }
+            if let checkpoint, [save, savePickle, log, plot].contains(checkpoint) {
+                throw MNISTToolsError.cannotWrite(path: checkpoint, reason: "named for --checkpoint and another output")
+            }
             let outputs = try TrainOutputs(save: save, savePickle: savePickle, log: log, plot: plot, overwrite: force)
             let dataset = try DatasetLoader.load(path: data)
             guard let trainSplit = dataset.split(named: "train") else {
@@ -79,32 +104,47 @@ struct TrainCommand: ParsableCommand {
                 throw MNISTToolsError.invalidData(path: data, field: "splits",
                                                   reason: "no 'valid' split to stop early on; make one with `mnist-tools split \(data) -o DIR --valid 10000`")
             }
-            let settings = settingsForModel()
             guard settings.batchSize <= trainSplit.images.count, settings.batchSize <= validSplit.images.count else {
                 throw MNISTToolsError.invalidData(path: data, field: "--batch-size",
                                                   reason: "\(settings.batchSize) is larger than a split (train \(trainSplit.images.count), valid \(validSplit.images.count))")
             }
-            let evaluationRows = Trainer(settings: settings).evaluationBlockRows
+            let trainer = Trainer(settings: settings)
             let train = LabelledMatrix(trainSplit, rowsPerBlock: settings.batchSize)
-            let valid = LabelledMatrix(validSplit, rowsPerBlock: evaluationRows)
-            let test = dataset.split(named: "test").map { LabelledMatrix($0, rowsPerBlock: evaluationRows) }
+            let valid = LabelledMatrix(validSplit, rowsPerBlock: trainer.evaluationBlockRows)
+            let test = dataset.split(named: "test").map { LabelledMatrix($0, rowsPerBlock: trainer.evaluationBlockRows) }
             let image = ImageGeometry(height: trainSplit.images.rows, width: trainSplit.images.columns, channels: 1)
-            var rng = NumpyRandomState(seed: seed ?? defaultSeed)
-            var run = TrainingRun(command: self, settings: settings, outputs: outputs, image: image,
-                                  pixelDivisor: byteDivisor(of: trainSplit.images), classes: dataset.classCount)
+            let seed: UInt32? = model == .logreg ? nil : try restored.map(Self.seed(of:)) ?? (self.seed ?? Self.defaultSeed(of: model))
+            var run = TrainingRun(command: self, model: model, settings: settings, outputs: outputs, image: image,
+                                  pixelDivisor: byteDivisor(of: trainSplit.images), classes: dataset.classCount, seed: seed)
+            let trainBatches = trainer.trainBatches(of: train)
+            if let restored, let resume {
+                try restored.current.checkInputs(pixels: image.count, modelPath: resume, dataPath: data)
+                switch model {
+                case .logreg, .mlp:
+                    try run.train(from: restored.progress(as: DenseClassifier.self, trainBatches: trainBatches, settings: settings, path: resume),
+                                  train: train, valid: valid, test: test, earlierRows: restored.rows, earlierSeconds: restored.seconds)
+                case .lenet:
+                    try run.train(from: restored.progress(as: LeNet.self, trainBatches: trainBatches, settings: settings, path: resume),
+                                  train: train, valid: valid, test: test, earlierRows: restored.rows, earlierSeconds: restored.seconds)
+                }
+                return
+            }
+            var rng = NumpyRandomState(seed: seed ?? 0)
+            let classes = dataset.classCount, units = hidden ?? 500
             switch model {
             case .logreg:
-                try run.train(DenseClassifier.logisticRegression(inputs: image.count, classes: dataset.classCount), train: train, valid: valid, test: test)
+                let initial = DenseClassifier.logisticRegression(inputs: image.count, classes: classes)
+                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), train: train, valid: valid, test: test)
             case .mlp:
-                try run.train(DenseClassifier.tutorialMLP(inputs: image.count, hiddenUnits: hidden, classes: dataset.classCount,
-                                                          activation: activation, rng: &rng),
-                              train: train, valid: valid, test: test)
+                let initial = DenseClassifier.tutorialMLP(inputs: image.count, hiddenUnits: units, classes: classes,
+                                                          activation: activation ?? .tanh, rng: &rng)
+                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), train: train, valid: valid, test: test)
             case .lenet:
                 let filters = [20, 50], kernel = 5, poolSize = 2
                 try checkLeNetFits(image: image, filters: filters.count, kernel: kernel, poolSize: poolSize)
-                try run.train(LeNet.tutorial(image: image, filters: filters, kernel: kernel, poolSize: poolSize,
-                                             hiddenUnits: hidden, classes: dataset.classCount, rng: &rng),
-                              train: train, valid: valid, test: test)
+                let initial = LeNet.tutorial(image: image, filters: filters, kernel: kernel, poolSize: poolSize,
+                                             hiddenUnits: units, classes: classes, rng: &rng)
+                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), train: train, valid: valid, test: test)
             }
         }
     }
@@ -114,8 +154,8 @@ struct TrainCommand: ParsableCommand {
         if case let .bytes(_, divisor) = images.pixels { divisor } else { nil }
     }
 
-    /// The tutorial's seed for the model (logreg draws nothing).
-    var defaultSeed: UInt32 { model == .lenet ? 23455 : 1234 }
+    /// The tutorial's seed for `model` (logreg draws nothing).
+    static func defaultSeed(of model: Model) -> UInt32 { model == .lenet ? 23455 : 1234 }
 
     /// Refuses images too small for `filters` layers of convolution and pooling.
     private func checkLeNetFits(image: ImageGeometry, filters: Int, kernel: Int, poolSize: Int) throws {
@@ -129,15 +169,49 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func settingsForModel() -> Trainer.Settings {
+    func settingsForModel(_ model: Model) -> Trainer.Settings {
         let (rate, batch, maxEpochs, penalty, wait): (Float, Int, Int, Float, Int) = switch model {
         case .logreg: (0.13, 600, 1000, 0, 5000)
         case .mlp: (0.01, 20, 1000, 0.0001, 10000)
         case .lenet: (0.1, 500, 200, 0, 10000)
         }
         return Trainer.Settings(learningRate: lr ?? rate, batchSize: batchSize ?? batch, epochs: epochs ?? maxEpochs,
-                                l1: l1, l2: l2 ?? penalty, patience: patience ?? wait, patienceIncrease: patienceIncrease,
-                                improvementThreshold: improvementThreshold, evaluateAll: evalAll)
+                                l1: l1 ?? 0, l2: l2 ?? penalty, patience: patience ?? wait, patienceIncrease: patienceIncrease ?? 2,
+                                improvementThreshold: improvementThreshold ?? 0.995, evaluateAll: evalAll)
+    }
+
+    /// The model a checkpoint continues.
+    private static func model(of checkpoint: TrainCheckpoint) throws -> Model {
+        guard let name = checkpoint.description["model"]?.string, let model = Model(rawValue: name) else {
+            throw MNISTToolsError.invalidData(path: checkpoint.path, field: "member 'model.json' 'model'", reason: "expected logreg, mlp or lenet")
+        }
+        return model
+    }
+
+    /// The seed recorded in a checkpoint's model.json.
+    private static func seed(of checkpoint: TrainCheckpoint) throws -> UInt32? {
+        guard let seed = checkpoint.description["seed"]?.count else { return nil }
+        return UInt32(truncatingIfNeeded: seed)
+    }
+
+    /// The settings recorded in a checkpoint's model.json, with --epochs' limit if given.
+    private func checkpointSettings(_ checkpoint: TrainCheckpoint) throws -> Trainer.Settings {
+        let json = checkpoint.description
+        func number(_ key: String) throws -> Double {
+            guard case let .number(value)? = json[key], value.isFinite else {
+                throw MNISTToolsError.invalidData(path: resume ?? "checkpoint", field: "member 'model.json' '\(key)'", reason: "expected a number")
+            }
+            return value
+        }
+        guard case let .bool(evaluateAll)? = json["eval_all"] else {
+            throw MNISTToolsError.invalidData(path: resume ?? "checkpoint", field: "member 'model.json' 'eval_all'", reason: "expected true or false")
+        }
+        let maxEpochs = try epochs ?? Int(number("max_epochs"))
+        return Trainer.Settings(
+            learningRate: Float(try number("learning_rate")), batchSize: Int(try number("batch_size")),
+            epochs: maxEpochs, l1: Float(try number("l1")), l2: Float(try number("l2")),
+            patience: Int(try number("patience")), patienceIncrease: try number("patience_increase"),
+            improvementThreshold: try number("improvement_threshold"), evaluateAll: evaluateAll)
     }
 }
 

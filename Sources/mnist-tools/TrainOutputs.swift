@@ -39,6 +39,11 @@ struct TrainOutputs {
         self.plot = try plot.map { try AtomicOutputFile(destination: $0, overwrite: overwrite) }
     }
 
+    /// The validations of the run before it was resumed.
+    mutating func restore(rows earlier: [LogRow]) {
+        rows = earlier + rows
+    }
+
     /// A validation after `minibatch` of the `of` minibatches of `epoch` (1-based).
     mutating func validated(epoch: Int, minibatch: Int, of: Int, iteration: Int, error: Double, seconds: Double) {
         rows.append(LogRow(epoch: epoch, progress: Double(epoch - 1) + Double(minibatch) / Double(max(of, 1)),

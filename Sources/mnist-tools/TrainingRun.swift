@@ -3,50 +3,82 @@ import MNISTTools
 import Train
 
 /// One `train` run: trains a model with the tutorials' loop, prints what the tutorials
-/// print, and writes the outputs asked for (`TrainOutputs`).
+/// print, and writes the outputs asked for (`TrainOutputs`) and checkpoints.
 struct TrainingRun {
     let command: TrainCommand
+    /// The model trained (from --model, or the checkpoint of --resume).
+    let model: TrainCommand.Model
     let settings: Trainer.Settings
     var outputs: TrainOutputs
     let image: ImageGeometry
     /// What stored bytes were divided by to give the training pixels; nil for float pixels.
     let pixelDivisor: Int?
     let classes: Int
+    /// The seed of the initial weights, recorded in model.json (nil for logreg).
+    let seed: UInt32?
 
+    /// Trains from `progress` (a new model, or a resumed run whose validations so far are
+    /// `earlierRows`, after `earlierSeconds` of training).
     mutating func train<Model: Classifier>(
-        _ initial: Model, train: LabelledMatrix, valid: LabelledMatrix, test: LabelledMatrix?
+        from progress: Trainer.Progress<Model>, train: LabelledMatrix, valid: LabelledMatrix, test: LabelledMatrix?,
+        earlierRows: [TrainOutputs.LogRow] = [], earlierSeconds: Double = 0
     ) throws {
         let trainer = Trainer(settings: settings)
-        print("training \(command.model.rawValue) on \(train.count) examples (\(image.height)×\(image.width), \(classes) classes); "
+        let trainBatches = trainer.trainBatches(of: train)
+        print("training \(model.rawValue) on \(train.count) examples (\(image.height)×\(image.width), \(classes) classes); "
               + "validation on \(trainer.evaluatedCount(of: valid)) of \(valid.count) examples"
               + (test.map { ", test on \(trainer.evaluatedCount(of: $0)) of \($0.count)" } ?? ""))
+        if let resume = command.resume {
+            let epoch = progress.iterations / trainBatches + 1, minibatch = progress.iterations % trainBatches
+            print("resuming from \(resume) at epoch \(epoch), minibatch \(minibatch)/\(trainBatches)"
+                  + (progress.stopping.bestValidationError.isFinite ? ", best validation error \(percent(progress.stopping.bestValidationError)) %" : ""))
+        }
         InterruptCleanup.deferInterrupts()
         let clock = ContinuousClock()
         let start = clock.now
         func secondsSinceStart() -> Double {
             let elapsed = (clock.now - start).components
-            return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+            return earlierSeconds + Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
         }
         var outputs = self.outputs
-        let outcome = trainer.run(model: initial, train: train, valid: valid, test: test, using: CPUBackend(),
-                                  shouldStop: { InterruptCleanup.interruptRequested }) { event in
-            switch event {
-            case let .validated(epoch, minibatch, of, iteration, error):
-                outputs.validated(epoch: epoch, minibatch: minibatch, of: of, iteration: iteration, error: error, seconds: secondsSinceStart())
-                print("epoch \(epoch), minibatch \(minibatch)/\(of), validation error \(percent(error)) %")
-            case let .tested(epoch, minibatch, of, _, error):
-                outputs.tested(error: error)
-                print("     epoch \(epoch), minibatch \(minibatch)/\(of), test error of best model \(percent(error)) %")
-            }
-        }
+        outputs.restore(rows: earlierRows)
+        var checkpointError: Error?
+        let epochsBefore = progress.epochsBegun(trainBatches: trainBatches)
+        let final = trainer.run(
+            from: progress, train: train, valid: valid, test: test, using: CPUBackend(),
+            shouldStop: { InterruptCleanup.interruptRequested || checkpointError != nil },
+            report: { event in
+                switch event {
+                case let .validated(epoch, minibatch, of, iteration, error):
+                    outputs.validated(epoch: epoch, minibatch: minibatch, of: of, iteration: iteration, error: error, seconds: secondsSinceStart())
+                    print("epoch \(epoch), minibatch \(minibatch)/\(of), validation error \(percent(error)) %")
+                case let .tested(epoch, minibatch, of, _, error):
+                    outputs.tested(error: error)
+                    print("     epoch \(epoch), minibatch \(minibatch)/\(of), test error of best model \(percent(error)) %")
+                }
+            },
+            checkpoint: { progress in
+                guard let path = command.checkpoint, checkpointError == nil else { return }
+                do {
+                    try TrainCheckpoint.write(progress, to: path, description: description(of: progress, trainBatches: trainBatches),
+                                              rows: outputs.rows, seconds: secondsSinceStart())
+                } catch {
+                    checkpointError = error
+                }
+            })
         self.outputs = outputs
-        let seconds = secondsSinceStart()
-        let testText = outcome.testErrorAtBest.map { "\(percent($0)) %" } ?? "not measured (no test split)"
-        print("Optimization complete with best validation score of \(percent(outcome.bestValidationError)) %, with test performance \(testText)")
-        print("The code ran for \(outcome.epochsRun) epochs, with \(fixedDecimal(Double(outcome.epochsRun) / max(seconds, 1e-9), decimals: 6)) epochs/sec")
-        let parameters = outcome.bestModel.savedParameters
-        try outputs.commit(parameters: parameters, description: description(of: outcome, parameters: parameters),
-                           title: "\(command.model.rawValue) on \(command.data): error rates")
+        if let checkpointError { throw checkpointError }
+        let seconds = secondsSinceStart() - earlierSeconds
+        let epochsRun = final.epochsBegun(trainBatches: trainBatches)
+        let testText = final.testErrorAtBest.map { "\(percent($0)) %" } ?? "not measured (no test split)"
+        print("Optimization complete with best validation score of \(percent(final.stopping.bestValidationError)) %, with test performance \(testText)")
+        print("The code ran for \(epochsRun) epochs, with \(fixedDecimal(Double(epochsRun - epochsBefore) / max(seconds, 1e-9), decimals: 6)) epochs/sec")
+        let finalDescription = description(of: final, trainBatches: trainBatches)
+        if let path = command.checkpoint {
+            try TrainCheckpoint.write(final, to: path, description: finalDescription, rows: outputs.rows, seconds: secondsSinceStart())
+        }
+        try outputs.commit(parameters: final.best.savedParameters, description: finalDescription,
+                           title: "\(model.rawValue) on \(command.data): error rates")
         if InterruptCleanup.interruptRequested {
             throw ExitCode(130)
         }
@@ -54,15 +86,14 @@ struct TrainingRun {
 
     /// `model.json`: what was trained, how, and how well (error rates as fractions).
     private func description<Model: Classifier>(
-        of outcome: Trainer.Outcome<Model>, parameters: [SavedParameter]
+        of progress: Trainer.Progress<Model>, trainBatches: Int
     ) -> [(String, JSONValue)] {
-        let model = command.model
-        let usesSeed = model != .logreg
+        let best = progress.stopping.bestValidationError
         return [("model", .string(model.rawValue))]
-            + architecture(of: outcome.bestModel)
+            + architecture(of: progress.best)
             + [
                 ("output", .string("softmax")),
-                ("parameters", .array(parameters.map { .string($0.name) })),
+                ("parameters", .array(progress.best.savedParameters.map { .string($0.name) })),
                 ("pixel_divisor", pixelDivisor.map { .number(Double($0)) } ?? .null),
                 ("learning_rate", decimal(settings.learningRate)),
                 ("batch_size", .number(Double(settings.batchSize))),
@@ -73,11 +104,11 @@ struct TrainingRun {
                 ("patience_increase", .number(settings.patienceIncrease)),
                 ("improvement_threshold", .number(settings.improvementThreshold)),
                 ("eval_all", .bool(settings.evaluateAll)),
-                ("seed", usesSeed ? .number(Double(command.seed ?? command.defaultSeed)) : .null),
-                ("best_validation_error", .number(outcome.bestValidationError)),
-                ("test_error_at_best", outcome.testErrorAtBest.map(JSONValue.number) ?? .null),
-                ("best_iteration", outcome.bestIteration.map { .number(Double($0 + 1)) } ?? .null),
-                ("epochs_run", .number(Double(outcome.epochsRun))),
+                ("seed", seed.map { .number(Double($0)) } ?? .null),
+                ("best_validation_error", best.isFinite ? .number(best) : .null),
+                ("test_error_at_best", progress.testErrorAtBest.map(JSONValue.number) ?? .null),
+                ("best_iteration", progress.stopping.bestIteration.map { .number(Double($0 + 1)) } ?? .null),
+                ("epochs_run", .number(Double(progress.epochsBegun(trainBatches: trainBatches)))),
                 ("interrupted", .bool(InterruptCleanup.interruptRequested)),
             ]
     }

@@ -29,7 +29,7 @@ extension CPUBackend {
                 output.values.withUnsafeMutableBufferPointer { y in
                     let (x, w, y) = (x, w, y)
                     inTwoHalves { half in
-                        var patches = [Float](repeating: 0, count: plan.chunkExamples * plan.patchRowsPerExample * plan.patchWidth)
+                        var patches = Matrix(rows: plan.chunkExamples * plan.patchRowsPerExample, columns: plan.patchWidth, uninitialized: ()).values
                         patches.withUnsafeMutableBufferPointer { patches in
                             for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
                                 plan.gather(examples: chunk, from: x, into: patches)
@@ -65,8 +65,8 @@ extension CPUBackend {
                             let (x, w, dy, dx, partial) = (x, w, dy, dx, partial)
                             inTwoHalves { half in
                                 let rowsPerChunk = plan.chunkExamples * plan.patchRowsPerExample
-                                var patches = [Float](repeating: 0, count: rowsPerChunk * plan.patchWidth)
-                                var patchGradient = [Float](repeating: 0, count: wantsInputGradient ? rowsPerChunk * plan.patchWidth : 0)
+                                var patches = Matrix(rows: rowsPerChunk, columns: plan.patchWidth, uninitialized: ()).values
+                                var patchGradient = Matrix(rows: wantsInputGradient ? rowsPerChunk : 0, columns: plan.patchWidth, uninitialized: ()).values
                                 let dw = partial.baseAddress! + half * weight.count
                                 for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
                                     let rows = chunk.count * plan.patchRowsPerExample
@@ -137,8 +137,8 @@ extension CPUBackend {
         let channels = geometry.channels
         if inputGradient.rows != input.rows || inputGradient.columns != input.columns {
             inputGradient = Matrix(rows: input.rows, columns: input.columns)
-        } else {
-            // Rows and columns the windows leave out get no gradient.
+        } else if geometry.height % size != 0 || geometry.width % size != 0 {
+            // Rows and columns the windows leave out get no gradient; the windows write the rest.
             inputGradient.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         }
         input.values.withUnsafeBufferPointer { x in

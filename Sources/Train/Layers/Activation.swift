@@ -18,7 +18,7 @@ public struct Activation: Sendable {
 
     /// y = f(x); keeps y for `backward`.
     public mutating func forward(input: Matrix, using backend: some Backend) -> Matrix {
-        var output = Matrix(rows: input.rows, columns: input.columns)
+        var output = Matrix(rows: input.rows, columns: input.columns, uninitialized: ())
         backend.activationForward(kind, input: input, into: &output)
         self.output = output
         return output
@@ -27,7 +27,7 @@ public struct Activation: Sendable {
     /// dx = dy ⊙ f′(x).
     public func backward(outputGradient: Matrix, using backend: some Backend) -> Matrix {
         guard let output else { preconditionFailure("Activation.backward called before forward") }
-        var inputGradient = Matrix(rows: output.rows, columns: output.columns)
+        var inputGradient = Matrix(rows: output.rows, columns: output.columns, uninitialized: ())
         backend.activationBackward(kind, output: output, outputGradient: outputGradient, into: &inputGradient)
         return inputGradient
     }

@@ -68,9 +68,9 @@ public struct ConvPoolLayer: Sendable {
         precondition(input.columns == inputGeometry.count,
                      "ConvPoolLayer.forward: input has \(input.columns) columns, \(inputGeometry) maps have \(inputGeometry.count)")
         let batch = input.rows
-        var convolved = Matrix(rows: batch, columns: convolvedGeometry.count)
+        var convolved = Matrix(rows: batch, columns: convolvedGeometry.count, uninitialized: ())
         backend.convolutionForward(input: input, geometry: inputGeometry, kernel: kernel, weight: weight, into: &convolved)
-        var pooled = Matrix(rows: batch, columns: outputGeometry.count)
+        var pooled = Matrix(rows: batch, columns: outputGeometry.count, uninitialized: ())
         backend.maxPoolForward(input: convolved, geometry: convolvedGeometry, size: poolSize, into: &pooled)
         // One row per pixel, one column per filter: the bias is a row vector.
         var biased = Matrix(rows: batch * outputGeometry.pixels, columns: filters, values: pooled.values)
@@ -90,7 +90,7 @@ public struct ConvPoolLayer: Sendable {
         let preActivation = activation.backward(outputGradient: outputGradient, using: backend)
         backend.accumulateColumnSums(
             of: Matrix(rows: batch * outputGeometry.pixels, columns: filters, values: preActivation.values), into: &biasGradient)
-        var convolvedGradient = Matrix(rows: batch, columns: convolvedGeometry.count)
+        var convolvedGradient = Matrix(rows: batch, columns: convolvedGeometry.count, uninitialized: ())
         backend.maxPoolBackward(input: convolved, output: pooled, outputGradient: preActivation,
                                 geometry: convolvedGeometry, size: poolSize, into: &convolvedGradient)
         var inputGradient: Matrix? = needsInputGradient ? Matrix(rows: 0, columns: 0) : nil

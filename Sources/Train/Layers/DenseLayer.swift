@@ -40,7 +40,7 @@ public struct DenseLayer: Sendable {
     /// y = x·W + b for x: B×I; returns B×O and keeps x for `backward`.
     public mutating func forward(input: Matrix, using backend: some Backend) -> Matrix {
         precondition(input.columns == inputs, "DenseLayer.forward: input has \(input.columns) columns, layer \(inputs) inputs")
-        var output = Matrix(rows: input.rows, columns: outputs)
+        var output = Matrix(rows: input.rows, columns: outputs, uninitialized: ())
         backend.matmul(input, transposeA: false, weight, transposeB: false, alpha: 1, beta: 0, into: &output)
         backend.addRowVector(bias, to: &output)
         self.input = input
@@ -50,7 +50,7 @@ public struct DenseLayer: Sendable {
     /// Accumulates dW += xᵀ·dy and db += Σ_rows dy, and returns dx = dy·Wᵀ (B×I).
     public mutating func backward(outputGradient: Matrix, using backend: some Backend) -> Matrix {
         accumulateParameterGradients(outputGradient: outputGradient, using: backend)
-        var inputGradient = Matrix(rows: outputGradient.rows, columns: inputs)
+        var inputGradient = Matrix(rows: outputGradient.rows, columns: inputs, uninitialized: ())
         backend.matmul(outputGradient, transposeA: false, weight, transposeB: true,
                        alpha: 1, beta: 0, into: &inputGradient)
         return inputGradient
@@ -94,7 +94,7 @@ public struct DenseLayer: Sendable {
     ) -> Matrix? {
         var inputGradient: Matrix?
         if needsInputGradient {
-            var dx = Matrix(rows: outputGradient.rows, columns: inputs)
+            var dx = Matrix(rows: outputGradient.rows, columns: inputs, uninitialized: ())
             backend.matmul(outputGradient, transposeA: false, weight, transposeB: true, alpha: 1, beta: 0, into: &dx)
             inputGradient = dx
         }

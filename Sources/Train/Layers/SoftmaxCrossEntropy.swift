@@ -19,7 +19,7 @@ public struct SoftmaxCrossEntropy: Sendable {
 
     /// Loss and error count for `logits` and `labels`; keeps dz for `backward`.
     public mutating func forward(logits: Matrix, labels: [Int], using backend: some Backend) -> LossResult {
-        var gradient = Matrix(rows: logits.rows, columns: logits.columns)
+        var gradient = Matrix(rows: logits.rows, columns: logits.columns, uninitialized: ())
         let result = backend.softmaxCrossEntropy(logits: logits, labels: labels, gradient: &gradient)
         logitsGradient = gradient
         return result
