@@ -74,9 +74,12 @@ public struct CPUBackend: Backend, Sendable {
         let (rows, columns) = (matrix.rows, matrix.columns)
         bias.values.withUnsafeBufferPointer { b in
             matrix.values.withUnsafeMutableBufferPointer { out in
-                for i in 0..<rows {
-                    let row = UnsafeMutableBufferPointer(rebasing: out[(i * columns)..<((i + 1) * columns)])
-                    for j in 0..<columns { row[j] += b[j] }
+                let out = out
+                inHalves(of: rows, threshold: Self.parallelElements / max(columns, 1), grain: 1) { range in
+                    for i in range {
+                        let row = UnsafeMutableBufferPointer(rebasing: out[(i * columns)..<((i + 1) * columns)])
+                        for j in 0..<columns { row[j] += b[j] }
+                    }
                 }
             }
         }
@@ -103,19 +106,13 @@ public struct CPUBackend: Backend, Sendable {
         input.values.withUnsafeBufferPointer { x in
             output.values.withUnsafeMutableBufferPointer { y in
                 let y = y
-                func apply(_ range: Range<Int>) {
+                inHalves(of: x.count, threshold: Self.parallelElements) { range in
                     let (x, y) = (UnsafeBufferPointer(rebasing: x[range]), UnsafeMutableBufferPointer(rebasing: y[range]))
                     switch kind {
                     case .tanh: VectorMath.tanh(x, y)
                     case .sigmoid: VectorMath.sigmoid(x, y)
                     case .relu: for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
                     }
-                }
-                if x.count < Self.parallelElements {
-                    apply(0..<x.count)
-                } else {
-                    let middle = x.count / 2 / 16 * 16
-                    inTwoHalves { half in apply(half == 0 ? 0..<middle : middle..<x.count) }
                 }
             }
         }
@@ -131,13 +128,16 @@ public struct CPUBackend: Backend, Sendable {
         output.values.withUnsafeBufferPointer { y in
             outputGradient.values.withUnsafeBufferPointer { dy in
                 inputGradient.values.withUnsafeMutableBufferPointer { dx in
-                    switch kind {
-                    case .tanh:
-                        for i in 0..<y.count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
-                    case .sigmoid:
-                        for i in 0..<y.count { dx[i] = dy[i] * (y[i] * (1 - y[i])) }
-                    case .relu:
-                        for i in 0..<y.count { dx[i] = y[i] > 0 ? dy[i] : 0 }
+                    let dx = dx
+                    inHalves(of: y.count, threshold: Self.parallelElements) { range in
+                        switch kind {
+                        case .tanh:
+                            for i in range { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+                        case .sigmoid:
+                            for i in range { dx[i] = dy[i] * (y[i] * (1 - y[i])) }
+                        case .relu:
+                            for i in range { dx[i] = y[i] > 0 ? dy[i] : 0 }
+                        }
                     }
                 }
             }

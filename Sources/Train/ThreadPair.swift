@@ -123,3 +123,15 @@ func inTwoHalves(_ body: (Int) -> Void) {
         body(1)
     }
 }
+
+/// Runs `body` over `0..<count`: whole when `count` is below `threshold`, else in two
+/// halves at once (`inTwoHalves`), split at a multiple of `grain`. For work whose result
+/// does not depend on how the range is cut (each index written on its own).
+func inHalves(of count: Int, threshold: Int, grain: Int = 16, _ body: (Range<Int>) -> Void) {
+    guard count >= threshold, count >= 2 * grain else {
+        body(0..<count)
+        return
+    }
+    let middle = count / 2 / grain * grain
+    inTwoHalves { half in body(half == 0 ? 0..<middle : middle..<count) }
+}

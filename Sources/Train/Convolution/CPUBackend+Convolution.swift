@@ -106,18 +106,21 @@ extension CPUBackend {
         let channels = geometry.channels
         input.values.withUnsafeBufferPointer { x in
             output.values.withUnsafeMutableBufferPointer { y in
-                for b in 0..<input.rows {
-                    let source = x.baseAddress! + b * geometry.count
-                    let target = y.baseAddress! + b * out.count
-                    for py in 0..<out.height {
-                        for px in 0..<out.width {
-                            let pooled = target + (py * out.width + px) * channels
-                            let corner = source + ((py * size) * geometry.width + px * size) * channels
-                            for c in 0..<channels { pooled[c] = corner[c] }
-                            for i in 0..<size {
-                                for j in 0..<size where i > 0 || j > 0 {
-                                    let window = corner + (i * geometry.width + j) * channels
-                                    for c in 0..<channels { pooled[c] = max(pooled[c], window[c]) }
+                let y = y
+                inHalves(of: input.rows, threshold: 2, grain: 1) { examples in
+                    for b in examples {
+                        let source = x.baseAddress! + b * geometry.count
+                        let target = y.baseAddress! + b * out.count
+                        for py in 0..<out.height {
+                            for px in 0..<out.width {
+                                let pooled = target + (py * out.width + px) * channels
+                                let corner = source + ((py * size) * geometry.width + px * size) * channels
+                                for c in 0..<channels { pooled[c] = corner[c] }
+                                for i in 0..<size {
+                                    for j in 0..<size where i > 0 || j > 0 {
+                                        let window = corner + (i * geometry.width + j) * channels
+                                        for c in 0..<channels { pooled[c] = max(pooled[c], window[c]) }
+                                    }
                                 }
                             }
                         }
@@ -145,16 +148,19 @@ extension CPUBackend {
             output.values.withUnsafeBufferPointer { y in
                 outputGradient.values.withUnsafeBufferPointer { dy in
                     inputGradient.values.withUnsafeMutableBufferPointer { dx in
-                        for b in 0..<input.rows {
-                            for py in 0..<out.height {
-                                for px in 0..<out.width {
-                                    let pooled = b * out.count + (py * out.width + px) * channels
-                                    let corner = b * geometry.count + ((py * size) * geometry.width + px * size) * channels
-                                    for i in 0..<size {
-                                        for j in 0..<size {
-                                            let window = corner + (i * geometry.width + j) * channels
-                                            for c in 0..<channels {
-                                                dx[window + c] = x[window + c] == y[pooled + c] ? dy[pooled + c] : 0
+                        let dx = dx
+                        inHalves(of: input.rows, threshold: 2, grain: 1) { examples in
+                            for b in examples {
+                                for py in 0..<out.height {
+                                    for px in 0..<out.width {
+                                        let pooled = b * out.count + (py * out.width + px) * channels
+                                        let corner = b * geometry.count + ((py * size) * geometry.width + px * size) * channels
+                                        for i in 0..<size {
+                                            for j in 0..<size {
+                                                let window = corner + (i * geometry.width + j) * channels
+                                                for c in 0..<channels {
+                                                    dx[window + c] = x[window + c] == y[pooled + c] ? dy[pooled + c] : 0
+                                                }
                                             }
                                         }
                                     }
