@@ -32,6 +32,8 @@ public struct Trainer {
 
     /// What happened, for the caller to print or log.
     public enum Event {
+        /// A minibatch was trained (for a progress display).
+        case trained(epoch: Int, minibatch: Int, of: Int)
         case validated(epoch: Int, minibatch: Int, of: Int, iteration: Int, error: Double)
         case tested(epoch: Int, minibatch: Int, of: Int, iteration: Int, error: Double)
     }
@@ -103,6 +105,7 @@ public struct Trainer {
             _ = progress.model.trainStep(images: batch.images, labels: batch.labels, learningRate: settings.learningRate,
                                          l1: settings.l1, l2: settings.l2, using: backend)
             progress.iterations += 1
+            report(.trained(epoch: epoch, minibatch: minibatch + 1, of: trainBatches))
             if progress.stopping.validatesAfter(iteration: iteration) {
                 let error = errorRate(of: progress.model, on: valid, using: backend)
                 report(.validated(epoch: epoch, minibatch: minibatch + 1, of: trainBatches, iteration: iteration, error: error))

@@ -2,6 +2,10 @@ import ArgumentParser
 import MNISTTools
 import Train
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One `train` run: trains a model with the tutorials' loop, prints what the tutorials
 /// print, and writes the outputs asked for (`TrainOutputs`) and checkpoints.
 struct TrainingRun {
@@ -43,18 +47,27 @@ struct TrainingRun {
         var outputs = self.outputs
         outputs.restore(rows: earlierRows)
         var checkpointError: Error?
+        let progressLine = ProgressLine()
+        var lastShown = clock.now
         let epochsBefore = progress.epochsBegun(trainBatches: trainBatches)
         let final = trainer.run(
             from: progress, train: train, valid: valid, test: test, using: CPUBackend(),
             shouldStop: { InterruptCleanup.interruptRequested || checkpointError != nil },
             report: { event in
                 switch event {
+                case let .trained(epoch, minibatch, of):
+                    // A bar on a terminal's standard error, redrawn at most five times a second.
+                    guard clock.now - lastShown > .milliseconds(200) else { return }
+                    lastShown = clock.now
+                    let filled = minibatch * 30 / max(of, 1)
+                    progressLine.show("epoch \(epoch) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: 30 - filled))] minibatch \(minibatch)/\(of)")
                 case let .validated(epoch, minibatch, of, iteration, error):
+                    progressLine.clear()
                     outputs.validated(epoch: epoch, minibatch: minibatch, of: of, iteration: iteration, error: error, seconds: secondsSinceStart())
-                    print("epoch \(epoch), minibatch \(minibatch)/\(of), validation error \(percent(error)) %")
+                    say("epoch \(epoch), minibatch \(minibatch)/\(of), validation error \(percent(error)) %")
                 case let .tested(epoch, minibatch, of, _, error):
                     outputs.tested(error: error)
-                    print("     epoch \(epoch), minibatch \(minibatch)/\(of), test error of best model \(percent(error)) %")
+                    say("     epoch \(epoch), minibatch \(minibatch)/\(of), test error of best model \(percent(error)) %")
                 }
             },
             checkpoint: { progress in
@@ -66,6 +79,7 @@ struct TrainingRun {
                     checkpointError = error
                 }
             })
+        progressLine.clear()
         self.outputs = outputs
         if let checkpointError { throw checkpointError }
         let seconds = secondsSinceStart() - earlierSeconds
@@ -82,6 +96,12 @@ struct TrainingRun {
         if InterruptCleanup.interruptRequested {
             throw ExitCode(130)
         }
+    }
+
+    /// Prints `line` at once, also into a pipe or a file, so a long run can be followed.
+    private func say(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     /// `model.json`: what was trained, how, and how well (error rates as fractions).
