@@ -2,7 +2,7 @@
 //
 // A convolution is a matrix product of input patches and filters (im2col). The patch
 // matrix of a whole LeNet batch would be 64 MB, so it is built a few examples at a time
-// into a buffer that stays in cache (about 512 patch rows), multiplied by OpenBLAS, and
+// into a buffer that stays in cache (about 256 patch rows), multiplied by OpenBLAS, and
 // dropped; the backward pass builds it again rather than keeping it. In the NHWC layout
 // (`ImageGeometry`) each kernel row of a patch is one contiguous run of K·C floats, so
 // building a patch row is K copies.
@@ -17,7 +17,7 @@ import COpenBLAS
 extension CPUBackend {
     /// Patch rows per im2col chunk, a few examples' worth: enough rows for an efficient
     /// product, few enough that the chunk stays in the core's cache.
-    static let patchRowsPerChunk = 512
+    static let patchRowsPerChunk = 256
 
     public func convolutionForward(
         input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, into output: inout Matrix
