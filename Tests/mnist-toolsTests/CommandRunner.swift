@@ -31,13 +31,23 @@ struct CommandRunner {
     /// Runs `mnist-tools ARGUMENTS`, feeding `input` on standard input when given (through a
     /// pipe, so the tool sees a stream). Outputs go through files, so no pipe can fill up.
     static func run(_ arguments: [String], input: Data? = nil) throws -> Output {
+        try run(binary, arguments, input: input)
+    }
+
+    /// Runs `python3 ARGUMENTS` (a script file or `-c` and its text, then its arguments):
+    /// the numpy oracles and the readers of what the tool wrote.
+    static func python(_ arguments: [String]) throws -> Output {
+        try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments, input: nil)
+    }
+
+    private static func run(_ executable: URL, _ arguments: [String], input: Data?) throws -> Output {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let outputURL = folder.appendingPathComponent("stdout"), errorURL = folder.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)

@@ -8,16 +8,9 @@ import Testing
     static let oracle = CommandRunner.fixture("lenet_numpy.py")
 
     static func numpy(_ arguments: [String]) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", oracle] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let output = try CommandRunner.python([oracle] + arguments)
+        #expect(output.status == 0, "\(output.standardError)")
+        return output.standardOutput.split(separator: "\n").map(String.init)
     }
 
     @Test func matchesTheTutorialInNumpyNumberForNumber() throws {

@@ -19,16 +19,9 @@ import Testing
             for line in root.iter('{http://www.w3.org/2000/svg}polyline'):
                 print(line.get('class'), len(line.get('points').split()))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, svg]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(output.split(separator: "\n").map(String.init).sorted() == ["test \(tests)", "validation \(validations)"])
+        let parsed = try CommandRunner.python(["-c", script, svg])
+        #expect(parsed.status == 0, "\(parsed.standardError)")
+        #expect(parsed.standardOutput.split(separator: "\n").map(String.init).sorted() == ["test \(tests)", "validation \(validations)"])
 
         // An existing plot is refused before training unless --force.
         let again = try CommandRunner.run(["train", TrainCommandTests.sample, "--model", "logreg", "--epochs", "1", "--plot", svg])

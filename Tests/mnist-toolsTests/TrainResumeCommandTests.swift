@@ -53,12 +53,8 @@ import Testing
             assert ma['best_validation_error'] == mb['best_validation_error'] and ma['epochs_run'] == mb['epochs_run'], (ma, mb)
             print(len(names))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path("whole.npz"), path("resumed.npz")]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let compared = try CommandRunner.python(["-c", script, path("whole.npz"), path("resumed.npz")])
+        #expect(compared.status == 0, "\(compared.standardError)")
     }
 
     @Test func resumeRefusesNewSettingsAndBadFiles() throws {
