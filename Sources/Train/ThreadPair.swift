@@ -39,7 +39,7 @@ final class ThreadPair: @unchecked Sendable {
     /// Spins of the worker's wait loop before it goes to sleep (some tens of microseconds).
     private static let spinsBeforeSleeping = 200_000
     /// Spins of the caller's wait for the worker before it yields the core to it.
-    private static let spinsBeforeYielding = 2_000
+    private static let spinsBeforeYielding = 100_000
 
     private init() {
         mutex = .allocate(capacity: 1)
