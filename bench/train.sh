@@ -154,6 +154,11 @@ for model in "${models[@]}"; do
     epochs_list+="$model=${!var:-${defaults[$model]}} "
 done
 
+# The floor: sgemm alone, at training's shapes (bench/gemm_floor.c), in this same run.
+if cc -O2 bench/gemm_floor.c -o "$work/gemm_floor" -lopenblas 2>"$work/floor.err"; then
+    "$work/gemm_floor" >"$work/floor.txt" 2>>"$work/floor.err" || true
+fi
+
 report="$(
     python3 - "$work" "$data" "$runs" "$(date -u)" "$(nproc)" "$loadavg" "$tolerance" "$ours_blas" \
         "${openblas_env:-not set}" "${OPENBLAS_NUM_THREADS:-unset}" "$epochs_list" "${models[*]}" \
@@ -244,6 +249,18 @@ for model in models:
         else:
             out.append(f"| {impl} | failed | | | 0 |")
     out.append("")
+    floors = {}
+    if os.path.exists(f"{work}/floor.txt"):
+        for line in open(f"{work}/floor.txt").read().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) == 3:
+                floors[fields[0]] = (float(fields[1]), float(fields[2]))
+    if model in floors:
+        one, two = floors[model]
+        out.append(f"Floor (`bench/gemm_floor.c`, same run: OpenBLAS sgemm alone at training's shapes, for 50,000 "
+                   f"training and 20,000 evaluated examples): {one:.4f} s per epoch on one thread, {two:.4f} s on two cores"
+                   + (f"; mnist-tools' median is {ours / two:.2f}× the two-core floor." if ours else "."))
+        out.append("")
     for impl, why in failures.items():
         out.append(f"- {impl} failed, {why}")
     if failures:
