@@ -92,21 +92,27 @@ public struct DenseLayer: Sendable {
         outputGradient: Matrix, learningRate: Float, l1: Float, l2: Float, needsInputGradient: Bool,
         using backend: some Backend
     ) -> Matrix? {
-        var inputGradient: Matrix?
-        if needsInputGradient {
-            var dx = Matrix(rows: outputGradient.rows, columns: inputs, uninitialized: ())
-            backend.matmul(outputGradient, transposeA: false, weight, transposeB: true, alpha: 1, beta: 0, into: &dx)
-            inputGradient = dx
-        }
         guard l1 == 0, let input else {
+            // L1's sign(W) needs dW on its own: the three steps one after the other.
             zeroGradients()
-            accumulateParameterGradients(outputGradient: outputGradient, using: backend)
+            var inputGradient: Matrix?
+            if needsInputGradient {
+                inputGradient = backward(outputGradient: outputGradient, using: backend)
+            } else {
+                accumulateParameterGradients(outputGradient: outputGradient, using: backend)
+            }
             update(learningRate: learningRate, l1: l1, l2: l2, using: backend)
             return inputGradient
         }
         precondition(outputGradient.rows == input.rows && outputGradient.columns == outputs,
                      "DenseLayer.backwardAndStep: gradient is \(outputGradient.rows)×\(outputGradient.columns), "
                          + "expected \(input.rows)×\(outputs)")
+        var inputGradient: Matrix?
+        if needsInputGradient {
+            var dx = Matrix(rows: outputGradient.rows, columns: inputs, uninitialized: ())
+            backend.matmul(outputGradient, transposeA: false, weight, transposeB: true, alpha: 1, beta: 0, into: &dx)
+            inputGradient = dx
+        }
         backend.matmul(input, transposeA: true, outputGradient, transposeB: false,
                        alpha: -learningRate, beta: 1 - 2 * learningRate * l2, into: &weight)
         biasGradient.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
