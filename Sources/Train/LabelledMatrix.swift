@@ -21,10 +21,11 @@ public struct LabelledMatrix: Sendable {
         let images = split.images
         let width = images.pixelsPerImage
         let labels = split.labels.values
+        let decode = Self.decoder(of: images.pixels)
         blocks = stride(from: 0, to: images.count, by: rowsPerBlock).map { start in
             let end = min(start + rowsPerBlock, images.count)
             let values = [Float](unsafeUninitializedCapacity: (end - start) * width) { buffer, initialized in
-                Self.decode(images.pixels, from: start * width, into: buffer)
+                decode(start * width, buffer)
                 initialized = buffer.count
             }
             return (Matrix(rows: end - start, columns: width, values: values), Array(labels[start..<end]))
@@ -34,19 +35,23 @@ public struct LabelledMatrix: Sendable {
         columns = width
     }
 
-    /// Fills `buffer` with the pixels from index `start` on, as float32.
-    private static func decode(_ pixels: ImageBlock.Pixels, from start: Int, into buffer: UnsafeMutableBufferPointer<Float>) {
+    /// A function that fills a buffer with the pixels from an index on, as float32.
+    private static func decoder(of pixels: ImageBlock.Pixels) -> (Int, UnsafeMutableBufferPointer<Float>) -> Void {
         switch pixels {
         case let .bytes(bytes, divisor):
             // Float(Double(k) / divisor): the correctly rounded quotient, as NumPy gives for
             // `pixels / 255.0` cast to float32 (and exactly k/256 for the classic file).
             let table = (0..<256).map { Float(Double($0) / Double(divisor)) }
-            bytes.withUnsafeBytes { raw in
-                for index in buffer.indices { buffer[index] = table[Int(raw[start + index])] }
+            return { start, buffer in
+                bytes.withUnsafeBytes { raw in
+                    for index in buffer.indices { buffer[index] = table[Int(raw[start + index])] }
+                }
             }
         case let .float32(bytes):
-            bytes.withUnsafeBytes { raw in
-                for index in buffer.indices { buffer[index] = raw.loadUnaligned(fromByteOffset: (start + index) * 4, as: Float.self) }
+            return { start, buffer in
+                bytes.withUnsafeBytes { raw in
+                    for index in buffer.indices { buffer[index] = raw.loadUnaligned(fromByteOffset: (start + index) * 4, as: Float.self) }
+                }
             }
         }
     }
