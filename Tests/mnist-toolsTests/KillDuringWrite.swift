@@ -65,6 +65,8 @@ enum KillDuringWrite {
             }
         }
 
+        /// A quarter of the points by time, 30 % by bytes, a quarter in the commit, the rest
+        /// after the rename; bounds from `reference`.
         static func random(_ reference: ReferenceRun, using generator: inout SeededGenerator) -> KillPoint {
             switch Int.random(in: 0..<20, using: &generator) {
             case 0..<5:
