@@ -18,12 +18,14 @@ let package = Package(
         .systemLibrary(name: "CLibpng", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Linux calls that Swift's Glibc module leaves out (declared only under _GNU_SOURCE).
+        .target(name: "CLinuxCalls"),
 
         // Pure Swift: the safe unpickler and NumPy array reconstruction. No C, no Foundation.
         .target(name: "Pickle"),
 
         // Files, gzip, the dataset model and the logic behind each subcommand.
-        .target(name: "MNISTTools", dependencies: ["Pickle", "CZlib", "CLibdeflate", "CLibpng", "CCrypto"]),
+        .target(name: "MNISTTools", dependencies: ["Pickle", "CZlib", "CLibdeflate", "CLibpng", "CCrypto", "CLinuxCalls"]),
 
         // The command line: parse, call the library, print.
         .executableTarget(

@@ -95,8 +95,10 @@ struct EvaluateCommand: ParsableCommand {
                 for (cell, index) in wrong.enumerated() {
                     caption += "\(cell / size.columns) \(cell % size.columns) \(index) \(labels[index]) \(chosen.predictions[index])\n"
                 }
-                try AtomicFile.write(try sheet.pngBytes(), to: sheetPath, overwrite: force)
-                try AtomicFile.write(Array(caption.utf8), to: captionPath, overwrite: force)
+                try AtomicOutputFile.commit([
+                    try AtomicFile.stage(try sheet.pngBytes(), to: sheetPath, overwrite: force),
+                    try AtomicFile.stage(Array(caption.utf8), to: captionPath, overwrite: force),
+                ])
                 print("wrote \(sheetPath) (\(sheet.width)×\(sheet.height), \(wrong.count) misclassified digits of \(split.name)) and \(captionPath)")
             }
         }

@@ -19,6 +19,11 @@ struct MNISTToolsCommand: ParsableCommand {
     /// subcommand), 2 a usage error (ArgumentParser's own would be 64).
     static func main() {
         InterruptCleanup.install()
+        // Past a file size limit (`ulimit -f`), write(2) raises SIGXFSZ, whose default action
+        // ends the program on the spot, leaving its temporary files. Ignored, the call fails
+        // with EFBIG instead, which is reported ("File too large") and cleaned up after like
+        // any other write error.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -8,7 +8,8 @@ import Train
 ///
 /// Every output is opened (as a temporary file beside its destination) before training, so
 /// an existing file (without --force) or an unwritable folder is refused before any work;
-/// each is renamed into place by `commit`, after training or after Ctrl-C stopped it.
+/// `commit` writes them all, then renames them into place, after training or after Ctrl-C
+/// stopped it.
 struct TrainOutputs {
     /// One validation: the CSV row.
     struct LogRow {
@@ -55,7 +56,8 @@ struct TrainOutputs {
         if !rows.isEmpty { rows[rows.count - 1].testError = error }
     }
 
-    /// Writes and renames into place every output asked for.
+    /// Writes every output asked for, then renames them into place together: a failure
+    /// while writing any of them (a full disk) leaves none behind.
     /// `title` heads the plot.
     func commit(parameters: [SavedParameter], description: [(String, JSONValue)], title: String) throws {
         if let npz {
@@ -71,7 +73,6 @@ struct TrainOutputs {
             var writer = NDArrayPickleWriter { bytes.append(contentsOf: $0) }
             try writer.write(float32Arrays: parameters.map { ($0.shape, $0.values) })
             try pickle.file.write(bytes)
-            try pickle.commit()
         }
         if let log {
             var text = "epoch,iteration,validation_error,test_error,seconds\n"
@@ -79,7 +80,6 @@ struct TrainOutputs {
                 text += "\(row.epoch),\(row.iteration),\(row.validationError),\(row.testError.map { "\($0)" } ?? ""),\(fixedDecimal(row.seconds, decimals: 6))\n"
             }
             try log.file.write(Array(text.utf8))
-            try log.commit()
         }
         if let plot {
             let svg = LearningCurvePlot.svg(
@@ -87,7 +87,7 @@ struct TrainOutputs {
                 test: rows.compactMap { row in row.testError.map { (row.progress, $0) } },
                 title: title)
             try plot.file.write(Array(svg.utf8))
-            try plot.commit()
         }
+        try AtomicOutputFile.commit([npz, pickle, log, plot].compactMap { $0 })
     }
 }

@@ -20,13 +20,13 @@ public enum DatasetFolderWriter {
         var entries: [DatasetManifest.Split] = []
         for split in dataset.splits {
             let (imagesFile, labelsFile) = fileNames(for: split.name, format: format)
-            let imagesSHA256 = try writeFile(folder.path(for: imagesFile)) { sink, path in
+            let imagesSHA256 = try writeFile(imagesFile, in: folder) { sink, path in
                 switch format {
                 case .idx: try IDXWriter.writeImages(split.images, to: &sink, path: path)
                 case .npy: try NPYFile.writeImages(split.images, to: &sink)
                 }
             }
-            let labelsSHA256 = try writeFile(folder.path(for: labelsFile)) { sink, path in
+            let labelsSHA256 = try writeFile(labelsFile, in: folder) { sink, path in
                 switch format {
                 case .idx: try IDXWriter.writeLabels(split.labels, to: &sink, path: path)
                 case .npy: try NPYFile.writeLabels(split.labels, to: &sink)
@@ -41,7 +41,8 @@ public enum DatasetFolderWriter {
         }
         let manifest = DatasetManifest(fileFormat: format.rawValue, classCount: dataset.classCount, sourcePath: sourcePath,
                                        sourceSHA256: try sourceSHA256(), splits: entries)
-        let manifestFile = try OutputFile(creating: folder.path(for: DatasetManifest.fileName))
+        let manifestFile = try OutputFile(creating: folder.path(for: DatasetManifest.fileName),
+                                          reportingAs: folder.finalPath(for: DatasetManifest.fileName))
         try manifestFile.write(Array((manifest.json().formatted() + "\n").utf8))
         try manifestFile.finish()
         try folder.commit()
@@ -59,10 +60,12 @@ public enum DatasetFolderWriter {
         }
     }
 
-    /// Creates `path`, lets `body` write it through a hashing sink, finishes it and returns
-    /// its SHA-256.
-    private static func writeFile(_ path: String, _ body: (inout HashingSink<OutputFile>, String) throws -> Void) throws -> String {
-        var sink = HashingSink(try OutputFile(creating: path))
+    /// Creates `name` in `folder`, lets `body` write it through a hashing sink, finishes it
+    /// and returns its SHA-256. Errors name the file where it will be once committed.
+    private static func writeFile(_ name: String, in folder: AtomicDirectory,
+                                  _ body: (inout HashingSink<OutputFile>, String) throws -> Void) throws -> String {
+        let path = folder.finalPath(for: name)
+        var sink = HashingSink(try OutputFile(creating: folder.path(for: name), reportingAs: path))
         try body(&sink, path)
         try sink.inner.finish()
         return sink.hexDigest()

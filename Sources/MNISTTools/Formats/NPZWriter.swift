@@ -119,14 +119,14 @@ public struct NPZWriter {
     public func write(path: String, overwrite: Bool) throws {
         let output = try AtomicOutputFile(destination: path, overwrite: overwrite)
         try write(into: output)
+        try output.commit()
     }
 
-    /// Writes the archive into an atomic output opened earlier and commits it.
+    /// Writes the archive into an atomic output opened earlier; its owner commits it.
     public func write(into output: AtomicOutputFile) throws {
         var bytes: [UInt8] = []
         try write(to: &bytes, path: output.destination)
         try output.file.write(bytes)
-        try output.commit()
     }
 
     /// Bit 11 (names are UTF-8) when a name is not plain ASCII.

@@ -7,9 +7,17 @@ public enum AtomicFile {
     /// destination's folder, flushed, then renamed into place. An existing `path` is
     /// refused unless `overwrite`; errors name `path`.
     public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws {
+        try stage(bytes, to: path, overwrite: overwrite).commit()
+    }
+
+    /// Writes `bytes` under a temporary name beside `path` and flushes them, without
+    /// renaming: `AtomicOutputFile.commit(_:)` then puts several such files in place
+    /// together. Released uncommitted, the file is removed.
+    public static func stage(_ bytes: [UInt8], to path: String, overwrite: Bool) throws -> AtomicOutputFile {
         let output = try AtomicOutputFile(destination: path, overwrite: overwrite)
         try output.file.write(bytes)
-        try output.commit()
+        try output.finish()
+        return output
     }
 
     /// Whether anything (a file, a folder, a dangling link) is at `path`.

@@ -3,19 +3,25 @@ import Glibc
 /// A file written under a temporary name beside its destination and renamed into place
 /// when complete: the destination holds the old file or the whole new one, never part of
 /// one. Without `commit()`, deinit removes the temporary file.
+///
+/// The order that makes this hold through a power cut as well as a kill: write, `fsync`
+/// the file (`finish()`), rename over the destination, `fsync` the folder. A rename is
+/// atomic, but without the first `fsync` it could reach the disk before the data does
+/// and leave an empty or partial destination after a crash.
 public final class AtomicOutputFile {
     public let destination: String
     public let temporaryPath: String
-    /// Where the bytes go until `commit()`.
+    /// Where the bytes go until `commit()`; its errors name the destination.
     public let file: OutputFile
     private let overwrite: Bool
     private var committed = false
 
-    /// Refuses an existing destination unless `overwrite`.
+    /// Refuses an existing destination unless `overwrite`. Temporaries of `destination`
+    /// left by killed runs are removed first.
     public init(destination: String, overwrite: Bool) throws {
         self.destination = destination
         self.overwrite = overwrite
-        let (parent, name) = splitPath(destination)
+        let (_, name) = splitPath(destination)
         guard !name.isEmpty, name != ".", name != ".." else {
             throw MNISTToolsError.cannotWrite(path: destination, reason: "not a file name")
         }
@@ -26,13 +32,9 @@ public final class AtomicOutputFile {
                 throw MNISTToolsError.cannotWrite(path: destination, reason: "it is a folder")
             }
         }
-        temporaryPath = parent + "/." + name + ".tmp-\(getpid())"
-        _ = unlink(temporaryPath)
-        do {
-            file = try OutputFile(creating: temporaryPath)
-        } catch let MNISTToolsError.cannotWrite(_, reason) {
-            throw MNISTToolsError.cannotWrite(path: destination, reason: reason)
-        }
+        StaleTemporaries.remove(for: destination)
+        temporaryPath = StaleTemporaries.path(for: destination)
+        file = try OutputFile(creating: temporaryPath, reportingAs: destination)
         InterruptCleanup.register(temporaryPath)
     }
 
@@ -41,6 +43,11 @@ public final class AtomicOutputFile {
             _ = unlink(temporaryPath)
             InterruptCleanup.unregister(temporaryPath)
         }
+    }
+
+    /// Writes out what is buffered and flushes the file to the disk, without renaming it.
+    public func finish() throws {
+        try file.finish()
     }
 
     /// Flushes the file to the disk and renames it into place.
@@ -54,6 +61,17 @@ public final class AtomicOutputFile {
         }
         committed = true
         InterruptCleanup.unregister(temporaryPath)
-        syncDirectory(splitPath(destination).0)
+        // A failure to flush the folder is not reported: the file is in place and cannot be
+        // taken back, and a power cut could at worst bring back the old file, whole.
+        try? syncDirectory(splitPath(destination).0, destination: destination)
+    }
+
+    /// Puts several files in place together: all are written out and flushed before the
+    /// first is renamed, so a failure while writing (a full disk, say) leaves none of them
+    /// at its destination. (A rename writes no data, so it hardly ever fails; a kill among
+    /// the renames leaves each destination old or new, whole.)
+    public static func commit(_ files: [AtomicOutputFile]) throws {
+        for output in files { try output.finish() }
+        for output in files { try output.commit() }
     }
 }

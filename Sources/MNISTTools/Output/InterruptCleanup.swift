@@ -8,7 +8,8 @@ import Synchronization
 /// The atomic writers register their temporary paths while they exist. The signals are
 /// handled by a Dispatch source, on an ordinary thread rather than inside a signal
 /// handler, so the cleanup may allocate and call anything. (SIGKILL cannot be caught: a
-/// killed run leaves its `.NAME.tmp-PID` behind, but never a partial destination.)
+/// killed run leaves its `.NAME.tmp-PID` behind, but never a partial destination; the next
+/// write to that destination removes it, see `StaleTemporaries`.)
 public enum InterruptCleanup {
     private static let pending = Mutex<[String: Int]>([:])
     /// Set by `deferInterrupts()`: a signal then only raises `interruptRequested`.

@@ -116,8 +116,9 @@ public struct DigitExport {
     }
 
     /// Writes the pictures from the split of `dataset` (read from `source`, named in
-    /// errors), calling `wrote` after each file. Every output path is checked before the
-    /// first file is written.
+    /// errors), calling `wrote` for each file. Every output path is checked before the
+    /// first file is written, and the files are put in place together at the end, so an
+    /// error leaves none of them.
     public func run(dataset: Dataset, source: String, wrote: (WrittenFile) -> Void) throws {
         guard let split = dataset.split(named: self.split) else {
             throw MNISTToolsError.invalidData(path: source, field: "split",
@@ -141,11 +142,13 @@ public struct DigitExport {
                                                      gridColumns: gridColumns, scale: scale, invert: invert) { cell in
                 images.grayLevels(image: indices[cell])
             }
-            try AtomicFile.write(try sheet.pngBytes(), to: sheetPath, overwrite: overwrite)
+            let caption = Self.captionText(indices: indices, labels: labels, gridColumns: size.columns)
+            try AtomicOutputFile.commit([
+                try AtomicFile.stage(try sheet.pngBytes(), to: sheetPath, overwrite: overwrite),
+                try AtomicFile.stage(Array(caption.utf8), to: captionPath, overwrite: overwrite),
+            ])
             wrote(WrittenFile(path: sheetPath, width: sheet.width, height: sheet.height,
                               kind: .sheet(cells: indices.count, rows: size.rows, columns: size.columns)))
-            let caption = Self.captionText(indices: indices, labels: labels, gridColumns: size.columns)
-            try AtomicFile.write(Array(caption.utf8), to: captionPath, overwrite: overwrite)
             wrote(WrittenFile(path: captionPath, width: 0, height: 0, kind: .caption(cells: indices.count)))
             return
         }
@@ -160,13 +163,36 @@ public struct DigitExport {
             paths = indices.map { join(folder!, Self.digitFileName(split: split.name, index: $0, label: labels[$0])) }
         }
         try checkFree(paths)
-        if let folder { try makeFolder(folder) }
+        let madeFolder = try folder.map(makeFolder) ?? false
+        do {
+            let written = try writeDigits(indices, to: paths, images: images, labels: labels)
+            // The files' names were flushed with the folder; a folder made here needs its
+            // own name flushed in its parent.
+            if let folder, madeFolder {
+                let parent = splitPath(folder.hasSuffix("/") ? String(folder.dropLast()) : folder).0
+                try? syncDirectory(parent, destination: folder)
+            }
+            for file in written { wrote(file) }
+        } catch {
+            // The run leaves nothing behind: not even the folder it made (now empty again).
+            if let folder, madeFolder { _ = rmdir(folder) }
+            throw error
+        }
+    }
+
+    /// Writes one picture per digit, all put in place together at the end: an error on any
+    /// (a full disk) leaves none of them.
+    private func writeDigits(_ indices: [Int], to paths: [String], images: ImageBlock, labels: [Int]) throws -> [WrittenFile] {
+        var staged: [AtomicOutputFile] = []
+        var written: [WrittenFile] = []
         for (index, path) in zip(indices, paths) {
             let picture = try DigitImages.digit(images.grayLevels(image: index), rows: images.rows, columns: images.columns,
                                                 scale: scale, invert: invert)
-            try AtomicFile.write(try picture.pngBytes(), to: path, overwrite: overwrite)
-            wrote(WrittenFile(path: path, width: picture.width, height: picture.height, kind: .digit(index: index, label: labels[index])))
+            staged.append(try AtomicFile.stage(try picture.pngBytes(), to: path, overwrite: overwrite))
+            written.append(WrittenFile(path: path, width: picture.width, height: picture.height, kind: .digit(index: index, label: labels[index])))
         }
+        try AtomicOutputFile.commit(staged)
+        return written
     }
 
     /// The path of a single output file: `output` itself, or `defaultName` inside it when it
@@ -183,12 +209,13 @@ public struct DigitExport {
         for path in paths where AtomicFile.exists(path) { throw MNISTToolsError.outputExists(path: path) }
     }
 
-    /// Creates `folder` (one level) unless it is already a folder.
-    private func makeFolder(_ folder: String) throws {
-        if Self.isDirectory(folder) { return }
+    /// Creates `folder` (one level) unless it is already a folder; whether it made it.
+    private func makeFolder(_ folder: String) throws -> Bool {
+        if Self.isDirectory(folder) { return false }
         guard mkdir(folder, 0o777) == 0 else {
             throw MNISTToolsError.cannotWrite(path: folder, reason: systemErrorMessage(errno))
         }
+        return true
     }
 
     private func join(_ folder: String, _ name: String) -> String {
