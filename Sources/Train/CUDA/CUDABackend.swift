@@ -161,12 +161,12 @@ public final class CUDABackend: @unchecked Sendable {
     }
 
     /// Sets the device's error count to zero.
-    func resetErrorCount() throws(CUDAError) {
+    public func resetErrorCount() throws(CUDAError) {
         try device.fill32(errorCounter.address, value: 0, count: 1)
     }
 
     /// The device's error count, read back once the work queued before is done.
-    func errorCount() throws(CUDAError) -> Int {
+    public func errorCount() throws(CUDAError) -> Int {
         var count: Int32 = 0
         try withUnsafeMutableBytes(of: &count) { bytes in
             Result { () throws(CUDAError) in try device.download(from: errorCounter.address, into: bytes) }
