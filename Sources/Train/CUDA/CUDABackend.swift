@@ -37,7 +37,7 @@ public final class CUDABackend: @unchecked Sendable {
     /// A row of `count` ones.
     private func onesRow(_ count: Int) throws(CUDAError) -> DeviceMatrix {
         if ones.columns < count { ones = try Self.onesRow(count: max(count, 2 * ones.columns), on: device) }
-        return ones.reshaped(rows: 1, columns: ones.columns).columnsPrefix(count)
+        return ones.columnsPrefix(count)
     }
 
     /// A work buffer of at least `floats` floats for `use`.

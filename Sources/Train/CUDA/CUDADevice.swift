@@ -175,8 +175,12 @@ public final class CUDADevice: @unchecked Sendable {
         guard let function = kernels[kernel] else { throw .kernelMissing(name: kernel.rawValue, code: 0) }
         let blocks = min((elements + Self.threadsPerBlock - 1) / Self.threadsPerBlock, Self.maximumBlocks)
         // cuLaunchKernel takes a pointer to each argument's value, and copies them at once.
+        // Each value has an 8-byte slot, filled with a pattern first: a kernel reading more
+        // bytes than an argument has (an int64 passed as int32) reads a huge number, which
+        // the tests' emulated driver makes visible.
         let status = withUnsafeTemporaryAllocation(byteCount: 8 * arguments.count, alignment: 8) { values in
-            withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: arguments.count) { pointers in
+            values.initializeMemory(as: UInt8.self, repeating: 0xA5)
+            return withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: arguments.count) { pointers in
                 for (index, argument) in arguments.enumerated() {
                     let slot = values.baseAddress.map { $0 + 8 * index }
                     switch argument {
