@@ -76,10 +76,13 @@ def per_epoch(rows):
     times = [s for _, s, _ in rows[1:]] or [s for _, s, _ in rows]  # epoch 1 left out when there are more
     return statistics.median(times) if times else float("nan")
 
-gpu = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
-                     capture_output=True, text=True).stdout.strip() or "nvidia-smi not available"
+try:
+    gpu = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
+                         capture_output=True, text=True).stdout.strip()
+except OSError:
+    gpu = "nvidia-smi not available"
 device_line = open(f"{work}/{models[0]}.gpu.stdout").readline().strip()
-torch_info = [l[6:] for l in open(f"{work}/{models[0]}.torch.err") if l.startswith("info: versions")]
+torch_info = [l[6:].strip() for l in open(f"{work}/{models[0]}.torch.err") if l.startswith("info: versions")]
 print(f"## GPU training: mnist-tools against PyTorch eager ({date})\n")
 print(f"- GPU: {gpu}; mnist-tools says `{device_line}`")
 print(f"- PyTorch: {torch_info[0] if torch_info else 'see its standard error'}")
