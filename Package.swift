@@ -45,9 +45,13 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 
+        // For the tests: builds the CPU emulation of the CUDA driver and cuBLAS in
+        // Tests/CUDAEmulation, so the GPU path runs without a GPU.
+        .target(name: "CUDAEmulationSupport", dependencies: ["Train"], path: "Tests/CUDAEmulationSupport"),
+
         .testTarget(name: "PickleTests", dependencies: ["Pickle"]),
         .testTarget(name: "MNISTToolsTests", dependencies: ["MNISTTools", "Pickle"]),
-        .testTarget(name: "mnist-toolsTests", dependencies: ["mnist-tools"]),
-        .testTarget(name: "TrainTests", dependencies: ["Train"]),
+        .testTarget(name: "mnist-toolsTests", dependencies: ["mnist-tools", "CUDAEmulationSupport"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "CUDAEmulationSupport"]),
     ]
 )

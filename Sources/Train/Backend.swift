@@ -4,8 +4,8 @@
 /// `SoftmaxCrossEntropy`) decide what to compute and keep the state. Each
 /// implementation lives in a file of its own: `CPUBackend` (OpenBLAS and
 /// vectorized loops) for training, `ReferenceBackend` (plain loops) as the test
-/// oracle, and later a GPU backend with the same method names, as llm.c keeps its
-/// CPU reference next to each CUDA kernel.
+/// oracle. `CUDABackend` has the same method names and meanings on matrices in GPU
+/// memory, as llm.c keeps its CPU reference next to each CUDA kernel.
 ///
 /// Shapes are checked with `precondition`: a mismatch is a programming error.
 public protocol Backend {

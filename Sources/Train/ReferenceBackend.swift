@@ -2,7 +2,7 @@
 //
 // Plain loops over subscripts, sums and transcendental functions in Float64,
 // no BLAS and no pointer tricks: slow, obviously correct, and independent of the
-// code paths `CPUBackend` (and later a GPU backend) use. Tests compare each fast
+// code paths `CPUBackend` and `CUDABackend` use. Tests compare each fast
 // kernel with the kernel of the same name here.
 
 #if canImport(Glibc)

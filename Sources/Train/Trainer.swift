@@ -3,7 +3,8 @@
 /// Minibatches are taken by index over each split, in order; the last partial batch is
 /// dropped, in validation and test too, where the error is the mean over full batches
 /// (unless `evaluateAll`, which counts every example). Test error is measured at each new
-/// best validation error, with the parameters of that moment, which are kept.
+/// best validation error, with the parameters of that moment, which are kept. Where the
+/// arithmetic runs is the `TrainingEngine`'s business.
 public struct Trainer {
     public struct Settings: Sendable {
         public var learningRate: Float
@@ -82,37 +83,36 @@ public struct Trainer {
 
     public init(settings: Settings) { self.settings = settings }
 
-    /// Minibatches in an epoch of `train`: the last partial one is dropped.
-    public func trainBatches(of train: LabelledMatrix) -> Int {
-        train.count / settings.batchSize
+    /// Minibatches in an epoch of a training split of `examples`: the last partial one is dropped.
+    public func trainBatches(examples: Int) -> Int {
+        examples / settings.batchSize
     }
 
-    /// Trains on `train` from `progress`, validating on `valid` and testing on `test` (if
-    /// given), until patience runs out or the epoch limit; returns where it ended.
-    /// `checkpoint` is given the progress after each validation (and its test). `shouldStop`
-    /// is asked after every minibatch (Ctrl-C): when it says yes, training ends there.
-    public func run<Model: Classifier>(
-        from progress: Progress<Model>, train: LabelledMatrix, valid: LabelledMatrix, test: LabelledMatrix?,
-        using backend: some Backend, shouldStop: () -> Bool = { false },
-        report: (Event) -> Void, checkpoint: (Progress<Model>) -> Void = { _ in }
-    ) -> Progress<Model> {
+    /// Trains `engine`'s model from `progress`, validating on its validation split and
+    /// testing on its test split (if any), until patience runs out or the epoch limit;
+    /// returns where it ended, with the engine's parameters. `checkpoint` is given the
+    /// progress after each validation (and its test). `shouldStop` is asked after every
+    /// minibatch (Ctrl-C): when it says yes, training ends there.
+    public func run<Engine: TrainingEngine>(
+        from progress: Progress<Engine.Model>, on engine: inout Engine, shouldStop: () -> Bool = { false },
+        report: (Event) -> Void, checkpoint: (Progress<Engine.Model>) -> Void = { _ in }
+    ) throws(Engine.Failure) -> Progress<Engine.Model> {
         var progress = progress
-        let trainBatches = trainBatches(of: train)
+        let trainBatches = trainBatches(examples: engine.trainCount)
         while !progress.patienceExhausted && progress.iterations < settings.epochs * trainBatches {
             let iteration = progress.iterations
             let (epoch, minibatch) = (iteration / trainBatches + 1, iteration % trainBatches)
-            let batch = train.batch((minibatch * settings.batchSize)..<((minibatch + 1) * settings.batchSize))
-            _ = progress.model.trainStep(images: batch.images, labels: batch.labels, learningRate: settings.learningRate,
-                                         l1: settings.l1, l2: settings.l2, using: backend)
+            try engine.trainStep(rows: (minibatch * settings.batchSize)..<((minibatch + 1) * settings.batchSize), settings: settings)
             progress.iterations += 1
             report(.trained(epoch: epoch, minibatch: minibatch + 1, of: trainBatches))
             if progress.stopping.validatesAfter(iteration: iteration) {
-                let error = errorRate(of: progress.model, on: valid, using: backend)
+                progress.model = try engine.currentModel()
+                let error = try errorRate(of: &engine, on: .validation, examples: engine.validationCount)
                 report(.validated(epoch: epoch, minibatch: minibatch + 1, of: trainBatches, iteration: iteration, error: error))
                 if progress.stopping.record(validationError: error, iteration: iteration) {
                     progress.best = progress.model
-                    if let test {
-                        let testError = errorRate(of: progress.model, on: test, using: backend)
+                    if let testCount = engine.testCount {
+                        let testError = try errorRate(of: &engine, on: .test, examples: testCount)
                         progress.testErrorAtBest = testError
                         report(.tested(epoch: epoch, minibatch: minibatch + 1, of: trainBatches, iteration: iteration, error: testError))
                     }
@@ -122,23 +122,17 @@ public struct Trainer {
             if progress.stopping.validatesAfter(iteration: iteration) { checkpoint(progress) }
             if shouldStop() { break }
         }
+        progress.model = try engine.currentModel()
         return progress
     }
 
     /// The zero-one loss: the mean of the full minibatches' error rates, as the tutorials
-    /// compute it, or over every example with `evaluateAll`. The counted rows are
-    /// classified a block of `split` at a time: a prediction does not depend on which
-    /// rows share its batch, and large blocks make fast products.
-    public func errorRate(of model: some Classifier, on split: LabelledMatrix, using backend: some Backend) -> Double {
-        let counted = evaluatedCount(of: split)
-        var errors = 0
-        var start = 0
-        while start < counted {
-            let end = min(counted, (start / split.rowsPerBlock + 1) * split.rowsPerBlock)
-            let batch = split.batch(start..<end)
-            errors += model.evaluate(images: batch.images, labels: batch.labels, using: backend).errors
-            start = end
-        }
+    /// compute it, or over every example with `evaluateAll`.
+    func errorRate<Engine: TrainingEngine>(
+        of engine: inout Engine, on split: EvaluationSplit, examples: Int
+    ) throws(Engine.Failure) -> Double {
+        let counted = evaluatedCount(examples: examples)
+        let errors = try engine.errors(on: split, rows: counted)
         return counted == 0 ? 0 : Double(errors) / Double(counted)
     }
 
@@ -147,8 +141,9 @@ public struct Trainer {
         settings.batchSize * max(1, 1000 / settings.batchSize)
     }
 
-    /// How many examples the error rates count: full batches only, unless `evaluateAll`.
-    public func evaluatedCount(of split: LabelledMatrix) -> Int {
-        settings.evaluateAll ? split.count : split.count / settings.batchSize * settings.batchSize
+    /// How many of a split's `examples` the error rates count: full batches only, unless
+    /// `evaluateAll`.
+    public func evaluatedCount(examples: Int) -> Int {
+        settings.evaluateAll ? examples : examples / settings.batchSize * settings.batchSize
     }
 }

@@ -2,7 +2,8 @@ import ArgumentParser
 import MNISTTools
 import Train
 
-/// `train`: the tutorials' models and method (minibatch SGD, early stopping), on the CPU.
+/// `train`: the tutorials' models and method (minibatch SGD, early stopping), on the CPU or
+/// an NVIDIA GPU.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -30,10 +31,21 @@ struct TrainCommand: ParsableCommand {
             trained; test_error empty where not measured); --plot draws validation and test \
             error against epochs as an SVG. Outputs are written atomically, \
             also on Ctrl-C; existing files are refused before training unless --force.
+
+            --device gpu trains on an NVIDIA GPU through CUDA, loaded when the run starts: the \
+            driver (libcuda.so.1), NVRTC (libnvrtc.so*, which compiles the kernels built into \
+            mnist-tools) and cuBLAS (libcublas.so*), looked for in --cuda-lib-dir, \
+            LD_LIBRARY_PATH, the system's library path, /usr/local/cuda/lib64 and the \
+            nvidia/*/lib folders of Python site-packages (where PyTorch's wheels put them). \
+            Without them it stops and lists every place it looked. --device auto takes the GPU \
+            when one is usable, else the CPU, and says which. GPU results equal the CPU's up to \
+            float rounding (different summation orders), not bit for bit.
             """
     )
 
     enum Model: String, ExpressibleByArgument, CaseIterable { case logreg, mlp, lenet }
+
+    enum Device: String, ExpressibleByArgument, CaseIterable { case auto, cpu, gpu }
 
     @Argument(help: "The dataset (needs train and valid splits; test is optional).")
     var data: String
@@ -60,6 +72,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("After every validation, save the run's state to continue it with --resume.", valueName: "run.npz")) var checkpoint: String?
     @Option(help: ArgumentHelp("Continue the run saved by --checkpoint, with its model and settings (--epochs may raise its limit).", valueName: "run.npz")) var resume: String?
     @Flag(help: "Replace --save, --save-pickle, --log, --plot and --checkpoint files that exist.") var force = false
+    @Option(help: "Where to train: cpu (default: the same numbers on every machine), gpu (NVIDIA, through CUDA), or auto (the GPU when one is usable, else the CPU).")
+    var device: Device = .cpu
+    @Option(help: ArgumentHelp("A folder to look in first for libcuda, libnvrtc and libcublas (with --device gpu or auto).", valueName: "dir"))
+    var cudaLibDir: String?
 
     func validate() throws {
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive.") }
@@ -69,6 +85,9 @@ struct TrainCommand: ParsableCommand {
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1.") }
         if model == .lenet, let activation, activation != .tanh {
             throw ValidationError("lenet's layers are tanh, as in the tutorial; --activation is for mlp.")
+        }
+        if cudaLibDir != nil && device == .cpu {
+            throw ValidationError("--cuda-lib-dir is for --device gpu or --device auto.")
         }
         if resume == nil && model == nil { throw ValidationError("Say which model to train with --model (or continue a run with --resume).") }
         if resume != nil {
@@ -109,23 +128,25 @@ struct TrainCommand: ParsableCommand {
                                                   reason: "\(settings.batchSize) is larger than a split (train \(trainSplit.images.count), valid \(validSplit.images.count))")
             }
             let trainer = Trainer(settings: settings)
-            let train = LabelledMatrix(trainSplit, rowsPerBlock: settings.batchSize)
-            let valid = LabelledMatrix(validSplit, rowsPerBlock: trainer.evaluationBlockRows)
-            let test = dataset.split(named: "test").map { LabelledMatrix($0, rowsPerBlock: trainer.evaluationBlockRows) }
+            let splits = TrainingSplits(train: trainSplit, validation: validSplit, test: dataset.split(named: "test"))
             let image = ImageGeometry(height: trainSplit.images.rows, width: trainSplit.images.columns, channels: 1)
             let seed: UInt32? = model == .logreg ? nil : try restored.map(Self.seed(of:)) ?? (self.seed ?? Self.defaultSeed(of: model))
             var run = TrainingRun(command: self, model: model, settings: settings, outputs: outputs, image: image,
                                   pixelDivisor: byteDivisor(of: trainSplit.images), classes: dataset.classCount, seed: seed)
-            let trainBatches = trainer.trainBatches(of: train)
+            let trainBatches = trainer.trainBatches(examples: trainSplit.images.count)
+            if model == .lenet {
+                try checkLeNetFits(image: image, filters: 2, kernel: 5, poolSize: 2)
+            }
+            let gpu = try openGPU()
             if let restored, let resume {
                 try restored.current.checkInputs(pixels: image.count, modelPath: resume, dataPath: data)
                 switch model {
                 case .logreg, .mlp:
                     try run.train(from: restored.progress(as: DenseClassifier.self, trainBatches: trainBatches, settings: settings, path: resume),
-                                  train: train, valid: valid, test: test, earlierRows: restored.rows, earlierSeconds: restored.seconds)
+                                  splits: splits, gpu: gpu, earlierRows: restored.rows, earlierSeconds: restored.seconds)
                 case .lenet:
                     try run.train(from: restored.progress(as: LeNet.self, trainBatches: trainBatches, settings: settings, path: resume),
-                                  train: train, valid: valid, test: test, earlierRows: restored.rows, earlierSeconds: restored.seconds)
+                                  splits: splits, gpu: gpu, earlierRows: restored.rows, earlierSeconds: restored.seconds)
                 }
                 return
             }
@@ -134,18 +155,33 @@ struct TrainCommand: ParsableCommand {
             switch model {
             case .logreg:
                 let initial = DenseClassifier.logisticRegression(inputs: image.count, classes: classes)
-                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), train: train, valid: valid, test: test)
+                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), splits: splits, gpu: gpu)
             case .mlp:
                 let initial = DenseClassifier.tutorialMLP(inputs: image.count, hiddenUnits: units, classes: classes,
                                                           activation: activation ?? .tanh, rng: &rng)
-                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), train: train, valid: valid, test: test)
+                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), splits: splits, gpu: gpu)
             case .lenet:
-                let filters = [20, 50], kernel = 5, poolSize = 2
-                try checkLeNetFits(image: image, filters: filters.count, kernel: kernel, poolSize: poolSize)
-                let initial = LeNet.tutorial(image: image, filters: filters, kernel: kernel, poolSize: poolSize,
+                let initial = LeNet.tutorial(image: image, filters: [20, 50], kernel: 5, poolSize: 2,
                                              hiddenUnits: units, classes: classes, rng: &rng)
-                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), train: train, valid: valid, test: test)
+                try run.train(from: .init(starting: initial, trainBatches: trainBatches, settings: settings), splits: splits, gpu: gpu)
             }
+        }
+    }
+
+    /// The GPU to train on, or nil for the CPU, as --device asks; prints which was picked
+    /// unless it is the default CPU.
+    private func openGPU() throws -> CUDABackend? {
+        guard device != .cpu else { return nil }
+        let search = CUDALibrarySearch.processDefault(explicitDirectory: cudaLibDir)
+        let opened = Result { () throws(CUDAError) in try CUDABackend(device: CUDADevice(libraries: CUDALibraries.load(search))) }
+        switch opened {
+        case let .success(backend):
+            print("device: \(backend.device.summary)")
+            return backend
+        case let .failure(error):
+            guard device == .auto else { throw error }
+            print("device: CPU (\(error.summary); --device gpu says where it looked)")
+            return nil
         }
     }
 

@@ -6,6 +6,13 @@ import Train
 import Glibc
 #endif
 
+/// The splits a run trains on: train, validation and, when the dataset has one, test.
+struct TrainingSplits {
+    let train: DatasetSplit
+    let validation: DatasetSplit
+    let test: DatasetSplit?
+}
+
 /// One `train` run: trains a model with the tutorials' loop, prints what the tutorials
 /// print, and writes the outputs asked for (`TrainOutputs`) and checkpoints.
 struct TrainingRun {
@@ -22,16 +29,36 @@ struct TrainingRun {
     let seed: UInt32?
 
     /// Trains from `progress` (a new model, or a resumed run whose validations so far are
-    /// `earlierRows`, after `earlierSeconds` of training).
-    mutating func train<Model: Classifier>(
-        from progress: Trainer.Progress<Model>, train: LabelledMatrix, valid: LabelledMatrix, test: LabelledMatrix?,
+    /// `earlierRows`, after `earlierSeconds` of training) on `gpu`, or on the CPU when nil.
+    mutating func train<Model: DeviceTrainable>(
+        from progress: Trainer.Progress<Model>, splits: TrainingSplits, gpu: CUDABackend?,
         earlierRows: [TrainOutputs.LogRow] = [], earlierSeconds: Double = 0
     ) throws {
         let trainer = Trainer(settings: settings)
-        let trainBatches = trainer.trainBatches(of: train)
-        print("training \(model.rawValue) on \(train.count) examples (\(image.height)×\(image.width), \(classes) classes); "
-              + "validation on \(trainer.evaluatedCount(of: valid)) of \(valid.count) examples"
-              + (test.map { ", test on \(trainer.evaluatedCount(of: $0)) of \($0.count)" } ?? ""))
+        if let gpu {
+            var engine = try CUDATrainingEngine(model: progress.model, train: splits.train, validation: splits.validation,
+                                                test: splits.test, backend: gpu, batchSize: settings.batchSize,
+                                                evaluationBlockRows: trainer.evaluationBlockRows)
+            try train(from: progress, on: &engine, earlierRows: earlierRows, earlierSeconds: earlierSeconds)
+        } else {
+            var engine = HostTrainingEngine(
+                model: progress.model, train: LabelledMatrix(splits.train, rowsPerBlock: settings.batchSize),
+                validation: LabelledMatrix(splits.validation, rowsPerBlock: trainer.evaluationBlockRows),
+                test: splits.test.map { LabelledMatrix($0, rowsPerBlock: trainer.evaluationBlockRows) }, backend: CPUBackend())
+            try train(from: progress, on: &engine, earlierRows: earlierRows, earlierSeconds: earlierSeconds)
+        }
+    }
+
+    /// Trains `engine` from `progress`.
+    private mutating func train<Engine: TrainingEngine>(
+        from progress: Trainer.Progress<Engine.Model>, on engine: inout Engine,
+        earlierRows: [TrainOutputs.LogRow], earlierSeconds: Double
+    ) throws {
+        let trainer = Trainer(settings: settings)
+        let trainBatches = trainer.trainBatches(examples: engine.trainCount)
+        print("training \(model.rawValue) on \(engine.trainCount) examples (\(image.height)×\(image.width), \(classes) classes); "
+              + "validation on \(trainer.evaluatedCount(examples: engine.validationCount)) of \(engine.validationCount) examples"
+              + (engine.testCount.map { ", test on \(trainer.evaluatedCount(examples: $0)) of \($0)" } ?? ""))
         if let resume = command.resume {
             let epoch = progress.iterations / trainBatches + 1, minibatch = progress.iterations % trainBatches
             print("resuming from \(resume) at epoch \(epoch), minibatch \(minibatch)/\(trainBatches)"
@@ -50,8 +77,8 @@ struct TrainingRun {
         let progressLine = ProgressLine()
         var lastShown = clock.now
         let epochsBefore = progress.epochsBegun(trainBatches: trainBatches)
-        let final = trainer.run(
-            from: progress, train: train, valid: valid, test: test, using: CPUBackend(),
+        let final = try trainer.run(
+            from: progress, on: &engine,
             shouldStop: { InterruptCleanup.interruptRequested || checkpointError != nil },
             report: { event in
                 switch event {
