@@ -144,6 +144,11 @@ public struct CPUBackend: Backend, Sendable {
         }
     }
 
+    /// Rows from which `softmaxCrossEntropy` works in two halves at once: each row costs
+    /// `classes` exponentials, so logistic regression's 600-row batches gain and the MLP's
+    /// 20-row ones would only pay for waking the second thread.
+    static let parallelSoftmaxRows = 256
+
     public func softmaxCrossEntropy(
         logits: Matrix, labels: [Int], gradient: inout Matrix
     ) -> LossResult {
@@ -151,40 +156,64 @@ public struct CPUBackend: Backend, Sendable {
         let (batch, classes) = (logits.rows, logits.columns)
         guard batch > 0 else { return LossResult(loss: 0, errors: 0) }
         let scale = 1 / Float(batch)
-        var totalLoss = 0.0  // summed in float64 across the batch
-        var errors = 0
+        // Each row is independent; the halves' losses are summed in float64 at the end.
+        var first = (loss: 0.0, errors: 0)
+        var second = (loss: 0.0, errors: 0)
         logits.values.withUnsafeBufferPointer { z in
-            gradient.values.withUnsafeMutableBufferPointer { g in
-                for i in 0..<batch {
-                    let row = UnsafeBufferPointer(rebasing: z[(i * classes)..<((i + 1) * classes)])
-                    let p = UnsafeMutableBufferPointer(rebasing: g[(i * classes)..<((i + 1) * classes)])
-                    var maximum = -Float.infinity
-                    for k in 0..<classes { maximum = max(maximum, row[k]) }
-                    var sum: Float = 0
-                    for k in 0..<classes {
-                        p[k] = expf(row[k] - maximum)
-                        sum += p[k]
+            gradient.values.withUnsafeMutableBufferPointer { buffer in
+                let g = buffer
+                func rows(_ range: Range<Int>) -> (loss: Double, errors: Int) {
+                    Self.softmaxRows(range, logits: z, labels: labels, classes: classes, scale: scale, gradient: g)
+                }
+                if batch >= Self.parallelSoftmaxRows {
+                    let middle = batch / 2
+                    inTwoHalves { half in
+                        if half == 0 { first = rows(0..<middle) } else { second = rows(middle..<batch) }
                     }
-                    let label = labels[i]
-                    totalLoss -= Double(row[label] - maximum - logf(sum))
-                    // Probabilities, their argmax (first wins, as numpy.argmax), then the gradient.
-                    let inverse = 1 / sum
-                    var best = 0
-                    var bestProbability = -Float.infinity
-                    for k in 0..<classes {
-                        p[k] *= inverse
-                        if p[k] > bestProbability {
-                            best = k
-                            bestProbability = p[k]
-                        }
-                    }
-                    if best != label { errors += 1 }
-                    p[label] -= 1
-                    for k in 0..<classes { p[k] *= scale }
+                } else {
+                    first = rows(0..<batch)
                 }
             }
         }
-        return LossResult(loss: Float(totalLoss / Double(batch)), errors: errors)
+        return LossResult(loss: Float((first.loss + second.loss) / Double(batch)), errors: first.errors + second.errors)
+    }
+
+    /// `softmaxCrossEntropy` for rows `range`: writes their gradient rows and returns their
+    /// summed negative log-likelihood (float64) and error count.
+    private static func softmaxRows(
+        _ range: Range<Int>, logits z: UnsafeBufferPointer<Float>, labels: [Int], classes: Int, scale: Float,
+        gradient g: UnsafeMutableBufferPointer<Float>
+    ) -> (loss: Double, errors: Int) {
+        var totalLoss = 0.0
+        var errors = 0
+        for i in range {
+            let row = UnsafeBufferPointer(rebasing: z[(i * classes)..<((i + 1) * classes)])
+            let p = UnsafeMutableBufferPointer(rebasing: g[(i * classes)..<((i + 1) * classes)])
+            var maximum = -Float.infinity
+            for k in 0..<classes { maximum = max(maximum, row[k]) }
+            var sum: Float = 0
+            for k in 0..<classes {
+                p[k] = expf(row[k] - maximum)
+                sum += p[k]
+            }
+            let label = labels[i]
+            totalLoss -= Double(row[label] - maximum - logf(sum))
+            // Probabilities, their argmax (first wins, as numpy.argmax), then the gradient.
+            let inverse = 1 / sum
+            var best = 0
+            var bestProbability = -Float.infinity
+            for k in 0..<classes {
+                p[k] *= inverse
+                if p[k] > bestProbability {
+                    best = k
+                    bestProbability = p[k]
+                }
+            }
+            if best != label { errors += 1 }
+            p[label] -= 1
+            for k in 0..<classes { p[k] *= scale }
+        }
+        return (totalLoss, errors)
     }
 
     public func sgdUpdate(
