@@ -2,7 +2,7 @@
 # Builds the fuzz targets if needed (fuzz/build.sh), replays every saved regression input,
 # then fuzzes each target for a fixed time. See fuzz/README.md.
 #
-# Usage: fuzz/run.sh --ci                  replay, then 8 s per target from the seeds alone
+# Usage: fuzz/run.sh --ci                  replay, then 7 s per target from the seeds alone
 #        fuzz/run.sh --seconds N [TARGET…]  replay, then N s per target, growing the corpus
 #                                           kept in .build-fuzz/corpus/TARGET
 #        … -- ARGS                          extra libFuzzer options (-jobs=2, -use_value_profile=1, …)
@@ -17,7 +17,7 @@ targets=()
 extra=()
 while (($#)); do
     case "$1" in
-        --ci) ci=true; seconds=8 ;;
+        --ci) ci=true; seconds=7 ;;
         --seconds) seconds="$2"; shift ;;
         --) shift; extra=("$@"); break ;;
         -*) echo "unknown option $1 (see the top of $0)" >&2; exit 2 ;;
@@ -40,7 +40,7 @@ export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 # of uncompressed formats, 72 MiB for those that inflate DEFLATE data (which may expand
 # 1032-fold: 64 KiB × 1032 = 64.5 MiB); 1 GiB resident in all; 10 s per input.
 max_len=65536
-declare -A malloc_limit=([pickle]=16 [idx]=16 [npy]=16 [manifest]=16 [pickle-gzip]=72 [npz]=72 [png]=72)
+declare -A malloc_limit=([pickle]=16 [idx]=16 [npy]=16 [manifest]=16 [png-raster]=16 [pickle-gzip]=72 [npz]=72 [png]=72)
 limits() { echo "-max_len=$max_len -malloc_limit_mb=${malloc_limit[$1]:-16} -rss_limit_mb=1024 -timeout=10 -detect_leaks=0"; }
 
 # The seeds: the pickle fixtures (gzipped for pickle-gzip), and fuzz/corpus/TARGET.
@@ -67,12 +67,13 @@ for target in "${targets[@]}"; do
     binary="$out/bin/fuzz-$target"
     [[ -x "$binary" ]] || { echo "no fuzz target '$target' (fuzz/targets/$target.swift)" >&2; exit 2; }
     log="$out/logs/$target.log"
+    : >"$log"
     read -ra limit_options <<<"$(limits "$target")"
 
     shopt -s nullglob
     regressions=("fuzz/regressions/$target"/*)
     shopt -u nullglob
-    if ((${#regressions[@]})) && ! "$binary" "${limit_options[@]}" "${regressions[@]}" >"$log" 2>&1; then
+    if ((${#regressions[@]})) && ! "$binary" "${limit_options[@]}" "${regressions[@]}" >>"$log" 2>&1; then
         echo "fuzz $target: a regression input fails again; see $log" >&2
         tail -n 40 "$log" >&2
         failed+=("$target")

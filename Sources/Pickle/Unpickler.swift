@@ -6,7 +6,7 @@
 ///
 /// Reading stops at the STOP opcode: bytes after it are allowed and ignored, as CPython
 /// ignores them (a file may hold several pickles one after another) — except that the
-/// input must hold every byte of the last FRAME, which CPython reads whole before running it.
+/// input must hold every byte of each FRAME, which CPython reads whole before running it.
 public struct Unpickler {
     public let limits: UnpicklerLimits
 
