@@ -14,8 +14,9 @@ out=.build-fuzz
 modules="$out/modules"
 mkdir -p "$modules" "$out/bin"
 
-# -O keeps Swift's bounds, overflow and precondition checks (only -Ounchecked drops them)
-# and runs several times faster than -Onone under AddressSanitizer.
+# -O keeps Swift's bounds, overflow and precondition checks (only -Ounchecked drops them).
+# It costs about 30 s more compilation than -Onone here, and fuzzes about 4 times faster
+# (the pickle target runs through its corpus in 9 s against 35 s).
 swift_flags=(-swift-version 6 -O -gline-tables-only -sanitize=fuzzer,address -parse-as-library -I "$modules")
 c_modules=(-I Sources/CZlib -I Sources/CLibdeflate -I Sources/CLibpng -I Sources/CCrypto)
 c_libraries=(-lz -ldeflate -lpng -lcrypto)

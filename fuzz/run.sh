@@ -98,7 +98,7 @@ for target in "${targets[@]}"; do
         "$(final_stat "$log" new_units_added)" "$(final_stat "$log" peak_rss_mb)" "${#regressions[@]}")")
     if ((status)); then
         echo "fuzz $target: FAILED (exit $status); log $log" >&2
-        grep -E '^(==[0-9]+==ERROR|SUMMARY|Fatal error|.*(Test unit|artifact_prefix).*written)' "$log" | head -n 20 >&2 || true
+        grep -E '^==[0-9]+==ERROR|^SUMMARY|Fatal error|Test unit written' "$log" | head -n 20 >&2 || true
         echo "To keep it as a regression: cp the input above into fuzz/regressions/$target/ (see fuzz/README.md)" >&2
         failed+=("$target")
     fi

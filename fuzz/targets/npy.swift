@@ -13,5 +13,5 @@ func fuzzOneInput(_ input: UnsafeRawBufferPointer) {
         fatalError("the reader refused the header written for \(array.dtype) \(array.shape)")
     }
     require(again.dtype == array.dtype && again.shape == array.shape && again.reportedOrder == array.reportedOrder
-                 && again.bytes == data, "writing and reading again changed the array")
+            && again.bytes == data, "writing and reading again changed the array")
 }

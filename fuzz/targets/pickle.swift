@@ -20,14 +20,14 @@ func fuzzOneInput(_ input: UnsafeRawBufferPointer) {
     case let (.success(whole), .success(streamed)):
         require(whole.value == streamed.value, "the buffer and the stream read different values")
         require(whole.protocol == streamed.protocol && whole.endOffset == streamed.endOffset,
-                     "the buffer and the stream disagree on the protocol or where STOP is")
+                "the buffer and the stream disagree on the protocol or where STOP is")
         if case let .failure(error) = listed { fatalError("the disassembler refused a pickle the unpickler read: \(error)") }
         _ = PickleJSON.encode(whole.value)
         _ = PickleTree().lines(whole.value)
     }
 }
 
-/// Bytes in memory handed out 1, 2, 3, … 16 bytes per read, with no size known in advance.
+/// Bytes in memory handed out 1 to 16 bytes per read, in turn, with no size known in advance.
 final class ShortReadStream: PickleByteStream {
     private let bytes: [UInt8]
     private var offset = 0
