@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
+bash fuzz/run.sh --ci   # builds the fuzz targets in .build-fuzz, replays fuzz/regressions, fuzzes 7 s per target
 
 # Regenerate the fixtures in a scratch copy and compare with the committed ones.
 scratch="$(mktemp -d)"

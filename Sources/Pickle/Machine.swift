@@ -6,6 +6,9 @@ struct Machine {
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
     private var valuesCreated = 0
+    /// The FRAME reaching furthest into an input of unknown size, whose bytes are yet to be
+    /// seen; see `beginFrame`.
+    private(set) var openFrame: Frame?
     private(set) var declaredProtocol: Int?
     private(set) var highestProtocolUsed = 0
     /// The instruction being executed, for errors.
@@ -25,10 +28,7 @@ struct Machine {
             guard version <= 5 else { throw fail(.unsupported("pickle protocol \(version) is newer than 5, the highest this reader knows")) }
             declaredProtocol = Int(version)
         case .frame:
-            let length = try intArgument()
-            if input.remainingIsExact, let remaining = input.remainingUpperBound, length > remaining {
-                throw fail(.truncated(needed: Int(length), available: remaining, exact: true))
-            }
+            try beginFrame(length: Int(try intArgument()), input: input)
         case .mark:
             marks.append(stack.count)
         case .pop:
@@ -55,6 +55,30 @@ struct Machine {
             try executeValueOpcode(instruction)
         }
         return nil
+    }
+
+    // MARK: Frames
+
+    /// A FRAME opcode: where it is, the length it declares and the offset its bytes reach.
+    struct Frame {
+        let offset: Int
+        let length: Int
+        let end: Int
+    }
+
+    /// Checks a FRAME's length. The frame's bytes must all be in the input, as CPython reads
+    /// a whole frame before executing it. When the input's size is known, or bounded below
+    /// the length, that is checked now; otherwise (a pipe, a gzip stream) the frame is
+    /// remembered and the unpickler checks it once the pickle is read (`Unpickler.read`),
+    /// so an answer never depends on how the bytes arrive.
+    private mutating func beginFrame(length: Int, input: PickleInput) throws {
+        if let remaining = input.remainingUpperBound, length > remaining {
+            throw fail(.truncated(needed: length, available: remaining, exact: input.remainingIsExact))
+        }
+        guard !input.remainingIsExact else { return }
+        let (end, overflow) = input.offset.addingReportingOverflow(length)
+        let frame = Frame(offset: current.offset, length: length, end: overflow ? Int.max : end)
+        if frame.end > openFrame?.end ?? 0 { openFrame = frame }
     }
 
     // MARK: Values

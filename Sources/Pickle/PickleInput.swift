@@ -133,6 +133,31 @@ public final class PickleInput {
         }
     }
 
+    /// Reads and drops up to `count` bytes; returns how many there were (fewer only at the
+    /// end of the input). Memory use does not grow with `count`.
+    func skip(count: Int) throws -> Int {
+        precondition(count >= 0)
+        var skipped = min(count, buffered)
+        position += skipped
+        guard case let .stream(stream) = source, !streamEnded else { return skipped }
+        // The window is used up: refill it a chunk at a time, dropping each chunk.
+        while skipped < count {
+            windowStart += position
+            position = 0
+            window.setCount(0)
+            let free = UnsafeMutableRawBufferPointer(start: window.baseAddress, count: min(window.capacity, count - skipped))
+            let got = try readStream(stream, into: free)
+            if got == 0 {
+                streamEnded = true
+                return skipped
+            }
+            window.setCount(got)
+            position = got
+            skipped += got
+        }
+        return skipped
+    }
+
     private func takeFromWindow(_ count: Int) -> ByteSlice {
         let slice: ByteSlice
         switch source {

@@ -34,13 +34,7 @@ import Testing
         #expect(streamed != (try unpickle(Self.samples[1])))
     }
 
-    /// Cases whose result through a stream differs on purpose.
-    private static let streamExceptions: Set<String> = [
-        // FRAME's length is checked only against an input of known size.
-        "FRAME longer than the input",
-    ]
-
-    @Test(arguments: HostileCases.all.filter { !streamExceptions.contains($0.name) })
+    @Test(arguments: HostileCases.all)
     func hostileInputFailsTheSameThroughAStream(_ hostile: HostileCase) throws {
         let error = #expect(throws: PickleError.self) {
             _ = try Unpickler().read(PickleInput(stream: ChunkedStream(hostile.bytes)))
@@ -49,9 +43,59 @@ import Testing
         check(error, hostile.kind, at: hostile.offset, hostile.opcode, mentions: hostile.mentions)
     }
 
-    @Test func frameLongerThanAStreamIsNotChecked() throws {
-        let bytes = pickle("\u{95}\u{10}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}K\u{01}.")
-        #expect(try Unpickler().read(PickleInput(stream: ChunkedStream(bytes))).value == 1)
+    /// FRAME of `length` bytes, then `body`.
+    private static func framed(_ length: UInt64, _ body: String) -> [UInt8] {
+        [0x95] + littleEndian(length) + pickle(body)
+    }
+
+    @Test(arguments: [ChunkedStream.Bound.unknown, .loose(by: 100)])
+    func frameLongerThanAStreamIsRefusedOnceTheStreamEnds(bound: ChunkedStream.Bound) throws {
+        // The pickle ends (STOP) 13 bytes short of the frame's end, as in the fuzz
+        // regression fuzz/regressions/pickle/frame-longer-than-stream.
+        let error = #expect(throws: PickleError.self) {
+            _ = try Unpickler().read(PickleInput(stream: ChunkedStream(Self.framed(16, "K\u{01}."), bound: bound)))
+        }
+        guard let error else { return }
+        check(error, .truncated(needed: 16, available: 3, exact: true), at: 0, .frame,
+              mentions: ["FRAME at offset 0 declares 16 bytes but only 3 remain"])
+    }
+
+    @Test func frameLongerThanAStreamIsReportedBeforeAnErrorInsideIt() throws {
+        // Read from memory, the frame is refused before the bad opcode 0xff is reached.
+        let error = #expect(throws: PickleError.self) {
+            _ = try Unpickler().read(PickleInput(stream: ChunkedStream(Self.framed(16, "K\u{01}\u{ff}"))))
+        }
+        guard let error else { return }
+        check(error, .truncated(needed: 16, available: 3, exact: true), at: 0, .frame)
+    }
+
+    @Test func frameLongerThanTheStreamBoundIsRefusedAtOnce() throws {
+        let bytes = Self.framed(1 << 40, "K\u{01}.") + [UInt8](repeating: 0, count: 10_000)
+        let stream = ChunkedStream(bytes, bound: .loose(by: 100))
+        let error = #expect(throws: PickleError.self) { _ = try Unpickler().read(PickleInput(stream: stream)) }
+        guard let error else { return }
+        check(error, .truncated(needed: 1 << 40, available: 10_103, exact: false), at: 0, .frame,
+              mentions: ["declares 1099511627776 bytes but at most 10103 remain"])
+        #expect(stream.delivered < 100, "refused before the bytes after the FRAME opcode are read")
+    }
+
+    @Test(arguments: [ChunkedStream.Bound.unknown, .exact, .loose(by: 100)])
+    func bytesOfAFrameAfterSTOPAreReadButNotPartOfThePickle(bound: ChunkedStream.Bound) throws {
+        // STOP 5 bytes before the frame's end, as CPython's framer never writes but accepts.
+        let bytes = Self.framed(8, "K\u{01}.abcde")
+        let expected = try Unpickler().read(bytes: bytes)
+        let streamed = try Unpickler().read(PickleInput(stream: ChunkedStream(bytes, bound: bound)))
+        #expect(streamed.value == 1 && expected.value == 1)
+        #expect(streamed.endOffset == 12 && expected.endOffset == 12)
+    }
+
+    @Test func aLongOpenFrameIsReadToItsEnd() throws {
+        // 3 MB of the frame come after STOP: all must be there, none is part of the pickle.
+        let bytes = Self.framed(3_000_003, "K\u{01}.") + [UInt8](repeating: 0x61, count: 3_000_000)
+        let result = try Unpickler().read(PickleInput(stream: ChunkedStream(bytes, chunkSizes: 1000...70_000)))
+        #expect(result.value == 1 && result.endOffset == 12)
+        let short = Array(bytes.dropLast())
+        #expect(throws: PickleError.self) { _ = try Unpickler().read(PickleInput(stream: ChunkedStream(short, chunkSizes: 1000...70_000))) }
     }
 
     /// `opcode`, an 8- or 4-byte length, `payload` and STOP.
