@@ -30,12 +30,13 @@ public final class NDArray {
         try setContents(dtype: dtype, shape: shape, isFortranOrder: isFortranOrder, data: data)
     }
 
-    /// The empty placeholder `numpy.core.multiarray._reconstruct` makes before BUILD.
-    init(placeholderOf dtype: DType) {
+    /// The empty placeholder `numpy.core.multiarray._reconstruct` makes before BUILD
+    /// (`shape` has a zero dimension).
+    init(placeholderOf dtype: DType, shape: [Int]) {
         self.dtype = dtype
-        self.shape = [0]
+        self.shape = shape
         self.isFortranOrder = false
-        self.storage = .bytes(ByteSlice(copying: []))
+        self.storage = dtype.kind == .object ? .objects([]) : .bytes(ByteSlice(copying: []))
     }
 
     /// Replaces everything after checking that `shape` × item size matches the data

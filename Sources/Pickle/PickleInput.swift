@@ -109,6 +109,20 @@ public final class PickleInput {
         }
     }
 
+    /// Reads and drops up to `count` bytes; returns how many there were.
+    public func discard(count: Int) throws -> Int {
+        var left = count
+        while left > 0 {
+            if buffered == 0 {
+                guard try refill(atLeast: 1) else { break }
+            }
+            let step = min(left, buffered)
+            position += step
+            left -= step
+        }
+        return count - left
+    }
+
     public enum ReadResult {
         case bytes(ByteSlice)
         case short(available: Int, exact: Bool)

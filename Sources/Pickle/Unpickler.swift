@@ -22,10 +22,12 @@ public struct Unpickler {
 
     public func read(_ input: PickleInput) throws -> Result {
         var machine = Machine(limits: limits)
-        let reader = InstructionReader(input: input)
+        let reader = InstructionReader(input: input, enforcingFrames: true)
         while let instruction = try reader.next() {
-            if let value = try machine.execute(instruction, input: input) {
-                return Result(value: value, protocol: machine.declaredProtocol ?? machine.highestProtocolUsed, endOffset: input.offset)
+            if let value = try machine.execute(instruction) {
+                let endOffset = input.offset
+                try reader.finishFrame()
+                return Result(value: value, protocol: machine.declaredProtocol ?? machine.highestProtocolUsed, endOffset: endOffset)
             }
         }
         throw PickleError(offset: input.offset, opcode: nil, kind: input.offset == 0 ? .emptyInput : .missingStop)

@@ -49,9 +49,19 @@ import Testing
         check(error, hostile.kind, at: hostile.offset, hostile.opcode, mentions: hostile.mentions)
     }
 
-    @Test func frameLongerThanAStreamIsNotChecked() throws {
+    @Test func frameLongerThanAStreamIsRefusedAtStop() {
+        // A stream's length is not known at FRAME; at STOP the frame's rest must be there.
         let bytes = pickle("\u{95}\u{10}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}K\u{01}.")
-        #expect(try Unpickler().read(PickleInput(stream: ChunkedStream(bytes))).value == 1)
+        let error = #expect(throws: PickleError.self) { try Unpickler().read(PickleInput(stream: ChunkedStream(bytes))) }
+        if let error { check(error, .truncated(needed: 16, available: 3, exact: true), at: 0, .frame) }
+    }
+
+    @Test func frameEndingAfterStopIsReadToItsEnd() throws {
+        // Bytes after STOP inside the frame are allowed, as CPython reads the frame whole.
+        let bytes = pickle("\u{95}\u{05}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}K\u{01}.xy")
+        let result = try Unpickler().read(PickleInput(stream: ChunkedStream(bytes)))
+        #expect(result.value == 1)
+        #expect(result.endOffset == 12)
     }
 
     /// `opcode`, an 8- or 4-byte length, `payload` and STOP.
