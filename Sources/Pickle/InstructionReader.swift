@@ -90,8 +90,8 @@ public struct InstructionReader {
             case .quotedStringLine: return .bytes(try ProtocolZeroText.unquoteString(try line(), error: error))
             case .rawUnicodeLine: return .text(try ProtocolZeroText.decodeRawUnicodeEscape(try line(), error: error))
             case .globalPair:
-                let module = try utf8(try line())
-                let name = try utf8(try line())
+                let module = try utf8(try nonEmptyLine("module"))
+                let name = try utf8(try nonEmptyLine("name"))
                 return .global(module: module, name: name)
             case .persistentIdLine:
                 return .text(try line().latin1String)
@@ -120,6 +120,13 @@ public struct InstructionReader {
             guard let line = try input.readLine() else { throw error(.unterminatedLine) }
             try checkFrame(reading: input.offset - start, at: start)
             return line
+        }
+
+        /// A line that holds something, as CPython requires of a global's module and name.
+        private func nonEmptyLine(_ role: String) throws -> ByteSlice {
+            let text = try line()
+            guard text.count > 0 else { throw error(.badArgument("the global's \(role) is empty")) }
+            return text
         }
 
         private func utf8(_ slice: ByteSlice) throws -> String {

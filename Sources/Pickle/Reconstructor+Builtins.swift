@@ -10,6 +10,9 @@ extension Reconstructor {
         guard let encoding = arguments.count > 1 ? arguments[1].text : "utf-8" else {
             throw Failure(reason: "_codecs.encode's encoding must be a str, not \(arguments[1].typeName)")
         }
+        if arguments.count == 3, arguments[2].text == nil {
+            throw Failure(reason: "_codecs.encode's error mode must be a str, not \(arguments[2].typeName)")
+        }
         switch encoding.lowercased() {
         case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1":
             return try latin1Bytes(text)
@@ -82,17 +85,25 @@ extension Reconstructor {
         let set = PickleSet()
         guard arguments.count <= 1 else { throw Failure(reason: "\(typeName)() takes at most 1 argument, got \(arguments.count)") }
         guard let source = arguments.first else { return set }
-        let items: [PickleValue]
-        switch source {
-        case let .list(list): items = list.items
-        case let .tuple(tuple): items = tuple.items
-        case let .set(other), let .frozenset(other): items = other.items
-        default: throw Failure(reason: "\(typeName)() cannot be built from \(source.typeName)")
-        }
-        for item in items {
+        for item in try iterated(source, by: "\(typeName)()") {
             do { try set.insert(item) } catch { throw Failure(reason: "unhashable type: '\(error.typeName)' in a \(typeName)") }
         }
         return set
+    }
+
+    /// What iterating `value` gives, for the iterables pickles hold: the items of lists,
+    /// tuples and sets, a dict's keys, a string's characters, the byte values of bytes.
+    static func iterated(_ value: PickleValue, by caller: String) throws(Failure) -> [PickleValue] {
+        switch value {
+        case let .list(list): return list.items
+        case let .tuple(tuple): return tuple.items
+        case let .set(set), let .frozenset(set): return set.items
+        case let .dict(dict): return dict.keys
+        case let .string(text): return text.unicodeScalars.map { .string(String($0)) }
+        case let .py2String(bytes): return bytes.latin1String.unicodeScalars.map { .string(String($0)) }
+        case let .bytes(bytes), let .bytearray(bytes): return bytes.array.map { .int(Int64($0)) }
+        default: throw Failure(reason: "\(caller) cannot iterate over \(value.typeName)")
+        }
     }
 
     static func makeComplex(_ arguments: [PickleValue]) throws(Failure) -> PickleValue {

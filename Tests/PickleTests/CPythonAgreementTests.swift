@@ -48,6 +48,25 @@ import Testing
         expectFailure("c__builtin__\nobject\nK\u{01}\u{85}R.", .invalidOperands("object() takes no arguments, got 1"), at: 23, .reduce)
     }
 
+    @Test func aGlobalNamesSomething() {
+        // CPython's C unpickler refuses an empty module or name line as truncated data.
+        expectFailure("c\n\n.", .badArgument("the global's module is empty"), at: 0, .global)
+        expectFailure("cfoo\n\n.", .badArgument("the global's name is empty"), at: 0, .global)
+    }
+
+    @Test func setsAreBuiltFromAnyIterable() throws {
+        // set('ab'), set({1: 2}), frozenset(b'ab').
+        #expect(try unpickle("c__builtin__\nset\nX\u{02}\u{00}\u{00}\u{00}ab\u{85}R.").setItems == ["a", "b"])
+        #expect(try unpickle("cbuiltins\nset\n}K\u{01}K\u{02}s\u{85}R.").setItems == [1])
+        #expect(try unpickle("cbuiltins\nfrozenset\nC\u{02}ab\u{85}R.").setItems == [97, 98])
+    }
+
+    @Test func encodeTakesStringArguments() {
+        // TypeError: encode() argument 'errors' must be str.
+        expectFailure("c_codecs\nencode\n(VA\nVlatin1\nK\u{01}tR.", .invalidOperands("_codecs.encode's error mode must be a str, not int"),
+                      at: 31, .reduce)
+    }
+
     @Test func bytesOfAnIntIsZeroFilled() throws {
         #expect(try unpickle("c__builtin__\nbytes\n(\u{88}tR.").byteArray == [0])
         #expect(try unpickle("c__builtin__\nbytearray\n(K\u{03}tR.").byteArray == [0, 0, 0])
