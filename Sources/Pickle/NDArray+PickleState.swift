@@ -7,8 +7,12 @@ extension NDArray {
     /// Like NumPy, data stored big-endian is converted to this machine's (little-endian)
     /// order here, so the array reads back with the dtype a Python user would see.
     func setState(_ state: PickleValue) throws(Reconstructor.Failure) {
-        guard let items = state.tupleItems else {
-            throw Reconstructor.Failure(reason: "array state must be a tuple, not \(state.typeName)", isArrayProblem: true)
+        // NumPy unpacks the state as a sequence: a list will do.
+        let items: [PickleValue]
+        switch state {
+        case let .tuple(tuple): items = tuple.items
+        case let .list(list): items = list.items
+        default: throw Reconstructor.Failure(reason: "array state must be a tuple, not \(state.typeName)", isArrayProblem: true)
         }
         let fields = try Self.stateFields(items)
         guard fields.version == 0 || fields.version == 1 else {

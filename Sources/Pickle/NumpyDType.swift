@@ -35,6 +35,15 @@ public final class NumpyDType {
         flags = dtype.kind == .object ? Self.objectFlags : 0
     }
 
+    /// A new descriptor equal to `other` (`numpy.dtype(other, copy=True)`).
+    init(copying other: NumpyDType) {
+        dtype = other.dtype
+        typeName = other.typeName
+        voidRefusal = other.voidRefusal
+        isShared = false
+        flags = other.flags
+    }
+
     /// Whether arrays of this type pickle their data as a list of objects rather than bytes:
     /// true for object dtypes, unless a BUILD state cleared the flag (never for others:
     /// `setState` refuses to set it on them).

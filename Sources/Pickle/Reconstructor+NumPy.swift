@@ -58,17 +58,11 @@ extension Reconstructor {
     }
 
     /// `numpy.dtype(name, align=False, copy=False, metadata={})`. Without `copy` the result
-    /// is NumPy's shared descriptor, whose state BUILD cannot change.
+    /// is NumPy's shared descriptor, whose state BUILD cannot change; given a dtype, it is
+    /// that dtype, or a copy of it.
     static func makeDType(_ arguments: [PickleValue]) throws(Failure) -> PickleValue {
         guard (1...4).contains(arguments.count) else {
             throw Failure(reason: "numpy.dtype takes 1 to 4 arguments, got \(arguments.count)", isArrayProblem: true)
-        }
-        let name: String
-        switch arguments[0] {
-        case let .string(text): name = text
-        case let .py2String(bytes), let .bytes(bytes): name = bytes.latin1String
-        case .none: name = "f8"   // numpy.dtype(None) is the default float type
-        default: throw Failure(reason: "numpy.dtype needs a type name as its first argument, not \(arguments[0].typeName)", isArrayProblem: true)
         }
         if arguments.count == 4, case .dict = arguments[3] {} else if arguments.count == 4 {
             throw Failure(reason: "numpy.dtype's metadata must be a dict, not \(arguments[3].typeName)", isArrayProblem: true)
@@ -79,6 +73,14 @@ extension Reconstructor {
                 throw Failure(reason: "numpy.dtype's copy flag is a \(arguments[2].typeName), whose truth this reader cannot tell", isArrayProblem: true)
             }
             copy = flag
+        }
+        let name: String
+        switch arguments[0] {
+        case let .string(text): name = text
+        case let .py2String(bytes), let .bytes(bytes): name = bytes.latin1String
+        case .none: name = "f8"   // numpy.dtype(None) is the default float type
+        case let .dtype(given): return .dtype(copy ? NumpyDType(copying: given) : given)
+        default: throw Failure(reason: "numpy.dtype needs a type name as its first argument, not \(arguments[0].typeName)", isArrayProblem: true)
         }
         do {
             return .dtype(try NumpyDType(typeName: name, copy: copy))

@@ -145,6 +145,14 @@ import Testing
                       .badArray("dtype 'f4': its state's flags (127) mark its numbers as object pointers, which NumPy would dereference"), at: 48, .build)
     }
 
+    @Test func aDTypeMadeFromADTypeIsItOrACopy() throws {
+        // numpy.dtype(d) is d; numpy.dtype(d, False, True) a copy that BUILD can change.
+        let same = "cnumpy\ndtype\nq\u{00}U\u{02}u1\u{85}Rq\u{01}h\u{00}h\u{01}\u{85}R" + Self.dtypeState
+        #expect(try unpickle(same).dtypeDescription == "|u1")
+        let copied = "cnumpy\ndtype\nq\u{00}U\u{02}u1\u{85}Rq\u{01}h\u{00}h\u{01}\u{89}\u{88}\u{87}R" + Self.dtypeState
+        #expect(try unpickle(copied).dtypeDescription == ">u1")
+    }
+
     @Test func dtypeNamesIncludeNumPyTypeCodes() throws {
         #expect(try unpickle("cnumpy\ndtype\nU\u{01}d\u{85}R.").dtypeDescription == "<f8")
         #expect(try unpickle("cnumpy\ndtype\nU\u{01}\u{08}\u{85}R.").dtypeDescription == "<u8")   // type number 8
@@ -180,6 +188,12 @@ import Testing
         expectFailure(Self.reconstruct + "K\u{00}\u{85}U\u{01}b\u{87}R(K\u{01}K\u{00}\u{85}" + Self.float32
                       + "\u{89}\u{96}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}tb.",
                       .badArray("array data must be bytes, not bytearray"), at: 122, .build)
+    }
+
+    @Test func anArrayStateMayBeAList() throws {
+        // NumPy unpacks the state as any sequence.
+        let literal = Self.reconstruct + "K\u{00}\u{85}U\u{01}b\u{87}R(K\u{01}K\u{00}\u{85}" + Self.float32 + "\u{89}U\u{00}lb."
+        #expect(try unpickle(literal).ndarray?.dtype.description == "<f4")
     }
 
     @Test func aScalarTakesTheFirstBytesOfLongerDataInNativeOrder() throws {
