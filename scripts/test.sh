@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: Swift unit and end-to-end tests, then a check that the
-# fixtures script still regenerates the committed fixtures byte for byte.
+# Runs the whole test suite: Swift unit and end-to-end tests, the differential test of the
+# pickle reader against CPython (fuzz/differential.py), then a check that the fixtures
+# script still regenerates the committed fixtures byte for byte.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
+python3 fuzz/differential.py --binary .build/debug/mnist-tools   # the reader against CPython, seed 1 (about 15 s)
 
 # Regenerate the fixtures in a scratch copy and compare with the committed ones.
 scratch="$(mktemp -d)"
