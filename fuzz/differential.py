@@ -23,6 +23,7 @@ import os
 import queue
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -55,6 +56,8 @@ def main():
     prepare_process()
     check_known_differences_file()
     with tempfile.TemporaryDirectory(prefix="differential-") as scratch:
+        # A copy of the binary, so that a rebuild during a long run cannot disturb it.
+        arguments.binary = Path(shutil.copy2(arguments.binary, Path(scratch) / "mnist-tools"))
         harness = Harness(arguments, Path(scratch))
         try:
             if arguments.replay:

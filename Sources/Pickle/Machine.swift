@@ -244,7 +244,7 @@ struct Machine {
     private func build(_ target: PickleValue, state: PickleValue) throws {
         do {
             switch target {
-            case let .ndarray(array): try array.setState(state)
+            case let .ndarray(array): if !array.isScalar { try array.setState(state) }
             case let .dtype(dtype): try dtype.setState(state)
             case let .object(object): object.state = state
             default:

@@ -17,6 +17,9 @@ public final class NDArray {
     /// Whether the data is laid out in Fortran (column-major) order.
     public private(set) var isFortranOrder: Bool
     public private(set) var storage: Storage
+    /// Whether this is a NumPy scalar (`np.float32(1.5)`), shown as a 0-d array: unlike an
+    /// array it hashes like its value, and its `__setstate__` ignores any state.
+    public internal(set) var isScalar = false
 
     /// The number of elements (the product of the shape).
     public var count: Int { shape.reduce(1, *) }

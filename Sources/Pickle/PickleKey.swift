@@ -55,8 +55,35 @@ struct PickleKey: Hashable {
             var keys: Set<PickleKey> = []
             for item in set.items { keys.insert(PickleKey(storage: try storage(for: item, depth: depth + 1))) }
             return .frozenset(keys)
-        case .list, .dict, .set, .bytearray, .ndarray:
+        case let .ndarray(array):
+            guard array.isScalar, let storage = scalarStorage(array) else { throw UnhashableKeyError(typeName: value.typeName) }
+            return storage
+        case .list, .dict, .set, .bytearray:
             throw UnhashableKeyError(typeName: value.typeName)
+        }
+    }
+
+    /// A NumPy scalar is keyed by its value, as `np.float32(1.5)` and `1.5` are one key.
+    private static func scalarStorage(_ array: NDArray) -> Storage? {
+        guard let bytes = array.bytes, bytes.count == array.dtype.itemSize else { return nil }
+        return bytes.withUnsafeBytes { raw -> Storage? in
+            switch (array.dtype.kind, array.dtype.itemSize) {
+            case (.bool, _): .integer(BigInteger(raw[0] == 0 ? 0 : 1))
+            case (.signedInteger, 1): .integer(BigInteger(Int64(raw.loadUnaligned(as: Int8.self))))
+            case (.signedInteger, 2): .integer(BigInteger(Int64(raw.loadUnaligned(as: Int16.self))))
+            case (.signedInteger, 4): .integer(BigInteger(Int64(raw.loadUnaligned(as: Int32.self))))
+            case (.signedInteger, 8): .integer(BigInteger(raw.loadUnaligned(as: Int64.self)))
+            case (.unsignedInteger, 1): .integer(BigInteger(Int64(raw[0])))
+            case (.unsignedInteger, 2): .integer(BigInteger(Int64(raw.loadUnaligned(as: UInt16.self))))
+            case (.unsignedInteger, 4): .integer(BigInteger(Int64(raw.loadUnaligned(as: UInt32.self))))
+            case (.unsignedInteger, 8):
+                .integer(BigInteger(isNegative: false, limbs: [UInt32(truncatingIfNeeded: raw.loadUnaligned(as: UInt64.self)),
+                                                              UInt32(truncatingIfNeeded: raw.loadUnaligned(as: UInt64.self) >> 32)]))
+            case (.float, 2): floatStorage(Double(Float16(bitPattern: raw.loadUnaligned(as: UInt16.self))))
+            case (.float, 4): floatStorage(Double(raw.loadUnaligned(as: Float.self)))
+            case (.float, 8): floatStorage(raw.loadUnaligned(as: Double.self))
+            default: nil
+            }
         }
     }
 

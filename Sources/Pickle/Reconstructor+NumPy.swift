@@ -118,7 +118,9 @@ extension Reconstructor {
         }
         if dtype.needsByteSwap { data.reverse() }
         let native = DType(kind: dtype.kind, itemSize: dtype.itemSize, byteOrder: .little)
-        return .ndarray(try makeArray(dtype: native, shape: [], isFortranOrder: false, data: .bytes(ByteSlice(copying: data))))
+        let scalar = try makeArray(dtype: native, shape: [], isFortranOrder: false, data: .bytes(ByteSlice(copying: data)))
+        scalar.isScalar = true
+        return .ndarray(scalar)
     }
 
     /// Protocol 5's `_frombuffer(buffer, dtype, shape, order[, axis_order])`:

@@ -205,6 +205,17 @@ import Testing
         #expect(array.bytes?.array == [0x00, 0x00, 0xc0, 0x3f])
     }
 
+    @Test func aScalarIsADictKeyLikeItsValueAndIgnoresBuild() throws {
+        // np.float32(1.5) hashes and compares like 1.5; its __setstate__ does nothing.
+        let scalar = "cnumpy.core.multiarray\nscalar\ncnumpy\ndtype\nU\u{02}f4K\u{00}K\u{01}\u{87}RU\u{04}\u{00}\u{00}\u{c0}?\u{86}R"
+        let dict = try unpickle("}(" + scalar + "K\u{01}G?\u{f8}\u{00}\u{00}\u{00}\u{00}\u{00}\u{00}K\u{02}u.")
+        #expect(dict.dictEntries?.count == 1)
+        #expect(dict.dictEntries?.first?.value == 2)
+        let built = try #require(try unpickle(scalar + "Nb.").ndarray)
+        #expect(built.isScalar)
+        #expect(built.bytes?.array == [0x00, 0x00, 0xc0, 0x3f])
+    }
+
     @Test func frombufferIgnoresTheAxisOrderOutsideOrderK() throws {
         let bytes = "cnumpy.core.numeric\n_frombuffer\n(C\u{00}cnumpy\ndtype\nU\u{02}i2\u{85}RK\u{00}\u{85}U\u{01}CU\u{01}CtR."
         #expect(try unpickle(bytes).ndarray?.shape == [0])
