@@ -48,8 +48,8 @@ extension Reconstructor {
     /// Most zero bytes `bytes(n)` may make: a few bytes of pickle must not ask for gigabytes.
     static let maximumZeroFill = 1 << 20
 
-    /// `bytes()`, `bytes(b'..')`, `bytearray(b'..')`, a list of byte values, `bytes(n)` (n
-    /// zero bytes) and `bytearray('text', 'latin-1')`.
+    /// `bytes()`, `bytes(b'..')`, `bytearray(b'..')`, a list, tuple or dict of byte values,
+    /// `bytes(n)` (n zero bytes) and `bytearray('text', 'latin-1')`.
     static func bytesArgument(_ arguments: [PickleValue], typeName: String) throws(Failure) -> ByteSlice {
         switch arguments.count {
         case 0:
@@ -64,15 +64,17 @@ extension Reconstructor {
                     throw Failure(reason: "\(typeName)(\(count)) would make \(count) zero bytes, more than the \(maximumZeroFill) this reader allows")
                 }
                 return ByteSlice(copying: [UInt8](repeating: 0, count: Int(count)))
-            case let .list(list):
+            case .list, .tuple, .dict:
                 var bytes: [UInt8] = []
-                for item in list.items {
+                for item in try iterated(arguments[0], by: "\(typeName)()") {
                     guard let value = item.int64, (0...255).contains(value) else {
-                        throw Failure(reason: "\(typeName)() list items must be integers 0–255")
+                        throw Failure(reason: "\(typeName)() items must be integers 0–255, found \(item.typeName)")
                     }
                     bytes.append(UInt8(value))
                 }
                 return ByteSlice(copying: bytes)
+            case .set, .frozenset:
+                throw Failure(reason: "\(typeName)() of a set takes its items in CPython's hashing order, which this reader does not reproduce")
             default:
                 throw Failure(reason: "\(typeName)() cannot be built from \(arguments[0].typeName)")
             }

@@ -70,6 +70,9 @@ import Testing
     @Test func bytesOfAnIntIsZeroFilled() throws {
         #expect(try unpickle("c__builtin__\nbytes\n(\u{88}tR.").byteArray == [0])
         #expect(try unpickle("c__builtin__\nbytearray\n(K\u{03}tR.").byteArray == [0, 0, 0])
+        // bytes(()) and bytes((1, 2)): any sequence of byte values.
+        #expect(try unpickle("c__builtin__\nbytes\n)\u{85}R.").byteArray == [])
+        #expect(try unpickle("c__builtin__\nbytes\nK\u{01}K\u{02}\u{86}\u{85}R.").byteArray == [1, 2])
     }
 
     @Test func buildWithoutStateLeavesABuiltinValueAlone() throws {

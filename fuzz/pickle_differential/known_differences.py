@@ -137,6 +137,11 @@ def bytearray_append(case):
     return our_message_matches(case, r"can only append to a list, not to a bytearray")
 
 
+def set_iteration_order(case):
+    """bytes() of a set takes the items in CPython's hashing order."""
+    return our_message_matches(case, r"of a set takes its items in CPython's hashing order")
+
+
 def object_array_list_length(case):
     return our_message_matches(case, r"needs \d+ objects but the list holds \d+")
 
@@ -242,6 +247,7 @@ KNOWN = [
     KnownDifference("reconstruct-typecode", ("ours-rejects",), reconstruct_typecode),
     KnownDifference("zero-fill-limit", ("ours-rejects",), zero_fill_limit),
     KnownDifference("bytearray-append", ("ours-rejects",), bytearray_append),
+    KnownDifference("set-iteration-order", ("ours-rejects",), set_iteration_order),
     KnownDifference("protocol-switch", ("values-differ", "ours-rejects", "cpython-rejects"), protocol_switch),
 ]
 
