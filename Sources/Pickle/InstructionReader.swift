@@ -5,8 +5,14 @@
 /// before anything is allocated.
 public struct InstructionReader {
     public let input: PickleInput
+    /// The frame being read, when frame boundaries are enforced (by the unpickler; the
+    /// disassembler lists what a stream holds, frames or not).
+    private let frames: FrameBoundary?
 
-    public init(input: PickleInput) { self.input = input }
+    public init(input: PickleInput, enforcingFrames: Bool = false) {
+        self.input = input
+        frames = enforcingFrames ? FrameBoundary() : nil
+    }
 
     /// The next instruction, or nil at the end of the input.
     public func next() throws -> Instruction? {
@@ -15,8 +21,23 @@ public struct InstructionReader {
         guard let opcode = Opcode(rawValue: byte) else {
             throw PickleError(offset: offset, opcode: nil, kind: .unknownOpcode(byte))
         }
-        let context = Context(input: input, offset: offset, opcode: opcode)
-        return Instruction(offset: offset, opcode: opcode, argument: try context.readArgument())
+        let context = Context(input: input, offset: offset, opcode: opcode, frames: frames)
+        let argument = try context.readArgument()
+        if opcode == .frame, case let .int(length) = argument { try context.beginFrame(length: length) }
+        return Instruction(offset: offset, opcode: opcode, argument: argument)
+    }
+
+    /// At STOP: the rest of the current frame must be there, for CPython reads a frame
+    /// whole before executing it. (For a buffer that was checked at FRAME; a stream is read
+    /// on to the frame's end.)
+    public func finishFrame() throws {
+        guard let frame = frames?.current, input.offset < frame.end else { return }
+        let missing = frame.end - input.offset
+        let found = try input.discard(count: missing)
+        if found < missing {
+            throw PickleError(offset: frame.offset, opcode: .frame,
+                              kind: .truncated(needed: frame.length, available: frame.length - (missing - found), exact: true))
+        }
     }
 
     /// Reading state for one opcode: knows where it started, to name it in errors.
@@ -24,6 +45,26 @@ public struct InstructionReader {
         let input: PickleInput
         let offset: Int
         let opcode: Opcode
+        let frames: FrameBoundary?
+
+        /// Throws when reading `count` bytes now would cross the current frame's end.
+        private func checkFrame(reading count: Int, at start: Int? = nil) throws {
+            if let end = frames?.overrun(readingAt: start ?? input.offset, count: count) {
+                throw error(.frameOverrun(frameEnd: end))
+            }
+        }
+
+        /// FRAME: a new frame of `length` bytes starts after the argument, if the previous
+        /// one is finished and, for a buffer, if the input holds it.
+        func beginFrame(length: Int64) throws {
+            guard let frames else { return }
+            if input.remainingIsExact, let remaining = input.remainingUpperBound, length > remaining {
+                throw error(.truncated(needed: Int(length), available: remaining, exact: true))
+            }
+            if let previousEnd = frames.begin(opcodeAt: offset, start: input.offset, length: Int(length)) {
+                throw error(.frameInsideFrame(previousEnd: previousEnd))
+            }
+        }
 
         func error(_ kind: PickleError.Kind) -> PickleError {
             PickleError(offset: offset, opcode: opcode, kind: kind)
@@ -49,8 +90,8 @@ public struct InstructionReader {
             case .quotedStringLine: return .bytes(try ProtocolZeroText.unquoteString(try line(), error: error))
             case .rawUnicodeLine: return .text(try ProtocolZeroText.decodeRawUnicodeEscape(try line(), error: error))
             case .globalPair:
-                let module = try utf8(try line())
-                let name = try utf8(try line())
+                let module = try utf8(try nonEmptyLine("module"))
+                let name = try utf8(try nonEmptyLine("name"))
                 return .global(module: module, name: name)
             case .persistentIdLine:
                 return .text(try line().latin1String)
@@ -59,6 +100,7 @@ public struct InstructionReader {
 
         /// A little-endian unsigned integer of `count` bytes.
         private func fixed(_ count: Int) throws -> UInt64 {
+            try checkFrame(reading: count)
             guard let value = try input.readLittleEndian(count: count) else {
                 throw error(.truncated(needed: count, available: input.remainingUpperBound ?? 0, exact: true))
             }
@@ -66,6 +108,7 @@ public struct InstructionReader {
         }
 
         private func bytes(_ count: Int) throws -> ByteSlice {
+            try checkFrame(reading: count)
             switch try input.readBytes(count: count) {
             case let .bytes(slice): return slice
             case let .short(available, exact): throw error(.truncated(needed: count, available: available, exact: exact))
@@ -73,8 +116,17 @@ public struct InstructionReader {
         }
 
         private func line() throws -> ByteSlice {
+            let start = input.offset
             guard let line = try input.readLine() else { throw error(.unterminatedLine) }
+            try checkFrame(reading: input.offset - start, at: start)
             return line
+        }
+
+        /// A line that holds something, as CPython requires of a global's module and name.
+        private func nonEmptyLine(_ role: String) throws -> ByteSlice {
+            let text = try line()
+            guard text.count > 0 else { throw error(.badArgument("the global's \(role) is empty")) }
+            return text
         }
 
         private func utf8(_ slice: ByteSlice) throws -> String {
@@ -136,10 +188,7 @@ public struct InstructionReader {
         private func readLongLine() throws -> OpcodeArgument {
             var text = try line().array
             if text.last == UInt8(ascii: "L") { text.removeLast() }
-            guard let value = BigInteger(decimal: text) else {
-                throw error(.badArgument("\(quoted(ByteSlice(copying: text))) is not a decimal integer"))
-            }
-            return .bigInteger(value)
+            return .bigInteger(try ProtocolZeroText.parseLong(text, error: error))
         }
 
         private func readFloatLine() throws -> OpcodeArgument {

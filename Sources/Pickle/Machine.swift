@@ -6,18 +6,19 @@ struct Machine {
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
     private var valuesCreated = 0
-    /// The FRAME reaching furthest into an input of unknown size, whose bytes are yet to be
-    /// seen; see `beginFrame`.
-    private(set) var openFrame: Frame?
+    /// The first PROTO opcode's argument: the protocol the file reports.
     private(set) var declaredProtocol: Int?
     private(set) var highestProtocolUsed = 0
+    /// The last PROTO opcode's argument (0 before any): what CPython goes by, for instance
+    /// to map Python 2 module names below protocol 3.
+    private var currentProtocol = 0
     /// The instruction being executed, for errors.
     private var current = Instruction(offset: 0, opcode: .stop, argument: .none)
 
     init(limits: UnpicklerLimits) { self.limits = limits }
 
     /// Executes one instruction; returns the pickle's value at STOP.
-    mutating func execute(_ instruction: Instruction, input: PickleInput) throws -> PickleValue? {
+    mutating func execute(_ instruction: Instruction) throws -> PickleValue? {
         current = instruction
         highestProtocolUsed = max(highestProtocolUsed, instruction.opcode.introducedInProtocol)
         switch instruction.opcode {
@@ -26,9 +27,10 @@ struct Machine {
         case .proto:
             let version = try intArgument()
             guard version <= 5 else { throw fail(.unsupported("pickle protocol \(version) is newer than 5, the highest this reader knows")) }
-            declaredProtocol = Int(version)
+            declaredProtocol = declaredProtocol ?? Int(version)
+            currentProtocol = Int(version)
         case .frame:
-            try beginFrame(length: Int(try intArgument()), input: input)
+            break   // InstructionReader enforces frame boundaries
         case .mark:
             marks.append(stack.count)
         case .pop:
@@ -55,30 +57,6 @@ struct Machine {
             try executeValueOpcode(instruction)
         }
         return nil
-    }
-
-    // MARK: Frames
-
-    /// A FRAME opcode: where it is, the length it declares and the offset its bytes reach.
-    struct Frame {
-        let offset: Int
-        let length: Int
-        let end: Int
-    }
-
-    /// Checks a FRAME's length. The frame's bytes must all be in the input, as CPython reads
-    /// a whole frame before executing it. When the input's size is known, or bounded below
-    /// the length, that is checked now; otherwise (a pipe, a gzip stream) the frame is
-    /// remembered and the unpickler checks it once the pickle is read (`Unpickler.read`),
-    /// so an answer never depends on how the bytes arrive.
-    private mutating func beginFrame(length: Int, input: PickleInput) throws {
-        if let remaining = input.remainingUpperBound, length > remaining {
-            throw fail(.truncated(needed: length, available: remaining, exact: input.remainingIsExact))
-        }
-        guard !input.remainingIsExact else { return }
-        let (end, overflow) = input.offset.addingReportingOverflow(length)
-        let frame = Frame(offset: current.offset, length: length, end: overflow ? Int.max : end)
-        if frame.end > openFrame?.end ?? 0 { openFrame = frame }
     }
 
     // MARK: Values
@@ -161,8 +139,10 @@ struct Machine {
             try build(try peek(), state: state)
         case (.persId, _), (.binPersId, _):
             throw fail(.unsupported("persistent IDs are not supported: the pickle refers to objects stored outside it (PyTorch checkpoints are made this way; load those with PyTorch)"))
-        case (.nextBuffer, _), (.readonlyBuffer, _):
+        case (.nextBuffer, _):
             throw fail(.unsupported("out-of-band buffers (protocol 5 with buffer_callback) are not supported: their data is not in the file"))
+        case (.readonlyBuffer, _):
+            try makeReadOnly(try peek())
         case (.ext1, _), (.ext2, _), (.ext4, _):
             throw fail(.unsupported("extension codes (copyreg.add_extension) are not supported: they name objects registered in the writing program"))
         default:
@@ -240,9 +220,22 @@ struct Machine {
         return items
     }
 
+    /// READONLY_BUFFER: CPython makes a read-only memoryview of the value on top, unless it
+    /// is read-only already (bytes). This reader has no memoryview value.
+    private func makeReadOnly(_ value: PickleValue) throws {
+        switch value {
+        case .bytes: return
+        case .bytearray, .ndarray:
+            throw fail(.unsupported("a read-only memoryview of a \(value.typeName) value is not supported"))
+        default:
+            throw fail(.invalidOperands("READONLY_BUFFER needs a bytes-like value, not \(value.typeName)"))
+        }
+    }
+
     private func apply(_ callable: PickleValue, arguments: [PickleValue], keywordArguments: PickleValue? = nil) throws -> PickleValue {
         do {
-            return try Reconstructor.apply(callable, arguments: arguments, keywordArguments: keywordArguments, creator: current.opcode)
+            return try Reconstructor.apply(callable, arguments: arguments, keywordArguments: keywordArguments, creator: current.opcode,
+                                           mapsPythonTwoNames: currentProtocol < 3)
         } catch {
             throw fail(error.isArrayProblem ? .badArray(error.reason) : .invalidOperands(error.reason))
         }
@@ -251,10 +244,17 @@ struct Machine {
     private func build(_ target: PickleValue, state: PickleValue) throws {
         do {
             switch target {
-            case let .ndarray(array): try array.setState(state)
+            case let .ndarray(array): if !array.isScalar { try array.setState(state) }
             case let .dtype(dtype): try dtype.setState(state)
             case let .object(object): object.state = state
-            default: throw fail(.invalidOperands("BUILD cannot set the state of a \(target.typeName)"))
+            default:
+                // Python's default for objects without __setstate__: a None state (or None
+                // with no slot attributes) changes nothing; anything else would set
+                // attributes, which builtin values do not have.
+                guard state.isEmptyInstanceState, !Reconstructor.isNumpyGlobal(target, "numpy", "ndarray"),
+                      !Reconstructor.isNumpyGlobal(target, "numpy", "dtype") else {
+                    throw fail(.invalidOperands("BUILD cannot set the state of a \(target.typeName)"))
+                }
             }
         } catch let error as Reconstructor.Failure {
             throw fail(.badArray(error.reason))
@@ -328,5 +328,14 @@ struct Machine {
 
     private func fail(_ kind: PickleError.Kind) -> PickleError {
         PickleError(offset: current.offset, opcode: current.opcode, kind: kind)
+    }
+}
+
+private extension PickleValue {
+    /// Whether BUILD with this state sets nothing: None, or (None, {}).
+    var isEmptyInstanceState: Bool {
+        if case .none = self { return true }
+        guard let items = tupleItems, items.count == 2, case .none = items[0], case let .dict(slots) = items[1] else { return false }
+        return slots.count == 0
     }
 }

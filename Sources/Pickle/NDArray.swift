@@ -17,6 +17,9 @@ public final class NDArray {
     /// Whether the data is laid out in Fortran (column-major) order.
     public private(set) var isFortranOrder: Bool
     public private(set) var storage: Storage
+    /// Whether this is a NumPy scalar (`np.float32(1.5)`), shown as a 0-d array: unlike an
+    /// array it hashes like its value, and its `__setstate__` ignores any state.
+    public internal(set) var isScalar = false
 
     /// The number of elements (the product of the shape).
     public var count: Int { shape.reduce(1, *) }
@@ -30,12 +33,13 @@ public final class NDArray {
         try setContents(dtype: dtype, shape: shape, isFortranOrder: isFortranOrder, data: data)
     }
 
-    /// The empty placeholder `numpy.core.multiarray._reconstruct` makes before BUILD.
-    init(placeholderOf dtype: DType) {
+    /// The empty placeholder `numpy.core.multiarray._reconstruct` makes before BUILD
+    /// (`shape` has a zero dimension).
+    init(placeholderOf dtype: DType, shape: [Int]) {
         self.dtype = dtype
-        self.shape = [0]
+        self.shape = shape
         self.isFortranOrder = false
-        self.storage = .bytes(ByteSlice(copying: []))
+        self.storage = dtype.kind == .object ? .objects([]) : .bytes(ByteSlice(copying: []))
     }
 
     /// Replaces everything after checking that `shape` × item size matches the data

@@ -27,6 +27,11 @@ public struct PickleError: Error, CustomStringConvertible {
         case truncated(needed: Int, available: Int, exact: Bool)
         /// A text argument (protocol 0) has no terminating newline.
         case unterminatedLine
+        /// A read of the opcode's argument would run past the end of the FRAME it starts in,
+        /// which ends at offset `frameEnd`.
+        case frameOverrun(frameEnd: Int)
+        /// A FRAME begins before the previous frame, ending at `previousEnd`, is finished.
+        case frameInsideFrame(previousEnd: Int)
         /// An argument's bytes are malformed: bad quoting, escapes, digits, UTF-8, lengths.
         case badArgument(String)
         /// The opcode needs `needed` values on the stack above the topmost MARK; there are
@@ -65,6 +70,10 @@ public struct PickleError: Error, CustomStringConvertible {
             return "\(place) declares \(needed) byte\(needed == 1 ? "" : "s") but \(exact ? "only" : "at most") \(remain)"
         case .unterminatedLine:
             return "\(place): the argument line has no terminating newline before the end of the input"
+        case let .frameOverrun(frameEnd):
+            return "\(place): the argument runs past the end of its FRAME at offset \(frameEnd) (nothing may straddle a frame boundary)"
+        case let .frameInsideFrame(previousEnd):
+            return "\(place) begins a new frame before the previous one ends at offset \(previousEnd)"
         case let .badArgument(reason):
             return "\(place): \(reason)"
         case let .stackUnderflow(needed, available):

@@ -109,6 +109,20 @@ public final class PickleInput {
         }
     }
 
+    /// Reads and drops up to `count` bytes; returns how many there were.
+    public func discard(count: Int) throws -> Int {
+        var left = count
+        while left > 0 {
+            if buffered == 0 {
+                guard try refill(atLeast: 1) else { break }
+            }
+            let step = min(left, buffered)
+            position += step
+            left -= step
+        }
+        return count - left
+    }
+
     public enum ReadResult {
         case bytes(ByteSlice)
         case short(available: Int, exact: Bool)
@@ -131,31 +145,6 @@ public final class PickleInput {
             // A line longer than the window: grow the window to hold it.
             guard try refill(atLeast: buffered + 1, growing: true) else { return nil }
         }
-    }
-
-    /// Reads and drops up to `count` bytes; returns how many there were (fewer only at the
-    /// end of the input). Memory use does not grow with `count`.
-    func skip(count: Int) throws -> Int {
-        precondition(count >= 0)
-        var skipped = min(count, buffered)
-        position += skipped
-        guard case let .stream(stream) = source, !streamEnded else { return skipped }
-        // The window is used up: refill it a chunk at a time, dropping each chunk.
-        while skipped < count {
-            windowStart += position
-            position = 0
-            window.setCount(0)
-            let free = UnsafeMutableRawBufferPointer(start: window.baseAddress, count: min(window.capacity, count - skipped))
-            let got = try readStream(stream, into: free)
-            if got == 0 {
-                streamEnded = true
-                return skipped
-            }
-            window.setCount(got)
-            position = got
-            skipped += got
-        }
-        return skipped
     }
 
     private func takeFromWindow(_ count: Int) -> ByteSlice {

@@ -1,7 +1,9 @@
 /// A dict key or set member compared the way Python compares them: `1`, `1.0`, `True` and
 /// `1+0j` are one key; a Python 2 str equals the unicode string it reads as in Latin-1 (as
 /// after `pickle.load(..., encoding='latin1')`); objects Python hashes by identity (opaque
-/// objects, dtypes) are compared by identity.
+/// objects, dtypes) are compared by identity. Strings are compared code point by code
+/// point, as Python does, not by Swift's canonical equivalence ("é" and "e\u{301}" are two
+/// keys).
 struct PickleKey: Hashable {
     private enum Storage: Hashable {
         case none
@@ -10,11 +12,11 @@ struct PickleKey: Hashable {
         case complex(UInt64, UInt64)
         case unique(ObjectIdentifier)
         case nan(NaNToken)          // each NaN is its own key, as in Python
-        case string(String)
+        case string([UInt8])        // UTF-8
         case bytes(ByteSlice)
         case tuple([PickleKey])
         case frozenset(Set<PickleKey>)
-        case global(String, String)
+        case global([UInt8], [UInt8])
     }
 
     private let storage: Storage
@@ -37,10 +39,10 @@ struct PickleKey: Hashable {
         case let .float(number): return floatStorage(number)
         case let .complex(real, imaginary):
             return imaginary == 0 ? floatStorage(real) : .complex(real.bitPattern, imaginary.bitPattern)
-        case let .string(text): return .string(text)
-        case let .py2String(bytes): return .string(bytes.latin1String)
+        case let .string(text): return .string(Array(text.utf8))
+        case let .py2String(bytes): return .string(Array(bytes.latin1String.utf8))
         case let .bytes(bytes): return .bytes(bytes)
-        case let .global(module, name): return .global(module, name)
+        case let .global(module, name): return .global(Array(module.utf8), Array(name.utf8))
         case let .object(object): return .unique(ObjectIdentifier(object))
         case let .dtype(dtype): return .unique(ObjectIdentifier(dtype))
         case let .tuple(tuple):
@@ -53,8 +55,35 @@ struct PickleKey: Hashable {
             var keys: Set<PickleKey> = []
             for item in set.items { keys.insert(PickleKey(storage: try storage(for: item, depth: depth + 1))) }
             return .frozenset(keys)
-        case .list, .dict, .set, .bytearray, .ndarray:
+        case let .ndarray(array):
+            guard array.isScalar, let storage = scalarStorage(array) else { throw UnhashableKeyError(typeName: value.typeName) }
+            return storage
+        case .list, .dict, .set, .bytearray:
             throw UnhashableKeyError(typeName: value.typeName)
+        }
+    }
+
+    /// A NumPy scalar is keyed by its value, as `np.float32(1.5)` and `1.5` are one key.
+    private static func scalarStorage(_ array: NDArray) -> Storage? {
+        guard let bytes = array.bytes, bytes.count == array.dtype.itemSize else { return nil }
+        return bytes.withUnsafeBytes { raw -> Storage? in
+            switch (array.dtype.kind, array.dtype.itemSize) {
+            case (.bool, _): .integer(BigInteger(raw[0] == 0 ? 0 : 1))
+            case (.signedInteger, 1): .integer(BigInteger(Int64(raw.loadUnaligned(as: Int8.self))))
+            case (.signedInteger, 2): .integer(BigInteger(Int64(raw.loadUnaligned(as: Int16.self))))
+            case (.signedInteger, 4): .integer(BigInteger(Int64(raw.loadUnaligned(as: Int32.self))))
+            case (.signedInteger, 8): .integer(BigInteger(raw.loadUnaligned(as: Int64.self)))
+            case (.unsignedInteger, 1): .integer(BigInteger(Int64(raw[0])))
+            case (.unsignedInteger, 2): .integer(BigInteger(Int64(raw.loadUnaligned(as: UInt16.self))))
+            case (.unsignedInteger, 4): .integer(BigInteger(Int64(raw.loadUnaligned(as: UInt32.self))))
+            case (.unsignedInteger, 8):
+                .integer(BigInteger(isNegative: false, limbs: [UInt32(truncatingIfNeeded: raw.loadUnaligned(as: UInt64.self)),
+                                                              UInt32(truncatingIfNeeded: raw.loadUnaligned(as: UInt64.self) >> 32)]))
+            case (.float, 2): floatStorage(Double(Float16(bitPattern: raw.loadUnaligned(as: UInt16.self))))
+            case (.float, 4): floatStorage(Double(raw.loadUnaligned(as: Float.self)))
+            case (.float, 8): floatStorage(raw.loadUnaligned(as: Double.self))
+            default: nil
+            }
         }
     }
 

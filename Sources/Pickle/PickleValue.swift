@@ -85,4 +85,25 @@ extension PickleValue {
         if case let .tuple(tuple) = self { return tuple.items }
         return nil
     }
+
+    /// Python's `bool(value)`, or nil where it depends on code this reader does not run
+    /// (an opaque object's `__bool__`) or raises (an array of several elements).
+    public var truthValue: Bool? {
+        switch self {
+        case .none: false
+        case let .bool(flag): flag
+        case let .int(number): number != 0
+        case .bigInt: true
+        case let .float(number): number != 0
+        case let .complex(real, imaginary): real != 0 || imaginary != 0
+        case let .string(text): !text.isEmpty
+        case let .py2String(bytes), let .bytes(bytes), let .bytearray(bytes): bytes.count > 0
+        case let .tuple(tuple): !tuple.items.isEmpty
+        case let .list(list): !list.items.isEmpty
+        case let .dict(dict): dict.count > 0
+        case let .set(set), let .frozenset(set): !set.items.isEmpty
+        case .global, .dtype: true
+        case .object, .ndarray: nil
+        }
+    }
 }

@@ -1,22 +1,44 @@
-/// Parsers for the text arguments of protocol 0: INT, FLOAT, STRING and UNICODE lines.
+/// Parsers for the text arguments of protocol 0: INT, LONG, FLOAT, STRING and UNICODE lines.
 ///
-/// They accept what CPython's picklers write and refuse anything else with a reason; the
-/// few laxities of CPython's readers that no pickler produces (hexadecimal or octal INT
-/// arguments, surrounding whitespace) are refused on purpose.
+/// They accept what CPython's picklers write, with the values CPython's C unpickler gives,
+/// and refuse anything else with a reason; the laxities of CPython's readers that no
+/// pickler produces (hexadecimal, octal, leading zeros, underscores, surrounding whitespace,
+/// a NUL ending the number early) are refused on purpose.
 enum ProtocolZeroText {
     typealias ErrorMaker = (PickleError.Kind) -> PickleError
 
-    /// INT: "01"/"00" are True/False (Python 2.3+ booleans); otherwise an optional sign and
-    /// decimal digits, of any size.
+    /// INT: an optional sign and decimal digits without leading zeros, of any size. As in
+    /// CPython, a two-character line that reads 0 or 1 is a bool: "00" and "01" are how
+    /// Python 2.3+ wrote False and True ("+1" and "-0" read the same way). CPython reads
+    /// other leading zeros as octal ("010" is 8), which no pickler writes.
     static func parseInt(_ line: ByteSlice, error: ErrorMaker) throws -> OpcodeArgument {
         let text = line.array
-        if text == Array("01".utf8) { return .bool(true) }
-        if text == Array("00".utf8) { return .bool(false) }
-        guard let value = BigInteger(decimal: text) else {
-            throw error(.badArgument("\(quoted(line)) is not a decimal integer"))
+        let value = BigInteger(decimal: text)
+        let small = value?.int64
+        let isBool = text.count == 2 && (small == 0 || small == 1)
+        guard let value, isBool || !hasLeadingZero(text) else {
+            throw error(.badArgument("\(quoted(line)) is not a decimal integer as picklers write it (no leading zeros)"))
         }
-        if let small = value.int64 { return .int(small) }
+        if isBool { return .bool(small == 1) }
+        if let small { return .int(small) }
         return .bigInteger(value)
+    }
+
+    /// LONG: an optional sign and decimal digits (without the "L" suffix), no leading zeros
+    /// unless every digit is zero, as Python's `int(text, 0)` reads them.
+    static func parseLong(_ digits: [UInt8], error: ErrorMaker) throws -> BigInteger {
+        let isAllZeros = digits.drop(while: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") })
+            .allSatisfy { $0 == UInt8(ascii: "0") }
+        guard let value = BigInteger(decimal: digits), isAllZeros || !hasLeadingZero(digits) else {
+            throw error(.badArgument("\(quoted(ByteSlice(copying: digits))) is not a decimal integer as picklers write it (no leading zeros)"))
+        }
+        return value
+    }
+
+    /// Whether the digits after an optional sign start with a zero and go on.
+    private static func hasLeadingZero(_ text: [UInt8]) -> Bool {
+        let digits = text.drop(while: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") })
+        return digits.count > 1 && digits.first == UInt8(ascii: "0")
     }
 
     /// FLOAT: a Python float literal (`repr` of a float), including inf and nan.

@@ -221,7 +221,7 @@ import Testing
 
     @Test func arrayStateOfTheWrongShape() {
         let literal = "cnumpy.core.multiarray\n_reconstruct\n(cnumpy\nndarray\nK\u{00}\u{85}C\u{01}btR(K\u{01}tb."
-        let reason = "array state must hold 4 or 5 items, not 1"
+        let reason = "array state (int) is not (version, shape tuple, dtype, order flag, data) or (shape tuple, dtype, order flag, data)"
         expectFailure(literal, .badArray(reason), at: 64, .build, mentions: [reason])
     }
 }

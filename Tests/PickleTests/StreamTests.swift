@@ -60,25 +60,6 @@ import Testing
               mentions: ["FRAME at offset 0 declares 16 bytes but only 3 remain"])
     }
 
-    @Test func frameLongerThanAStreamIsReportedBeforeAnErrorInsideIt() throws {
-        // Read from memory, the frame is refused before the bad opcode 0xff is reached.
-        let error = #expect(throws: PickleError.self) {
-            _ = try Unpickler().read(PickleInput(stream: ChunkedStream(Self.framed(16, "K\u{01}\u{ff}"))))
-        }
-        guard let error else { return }
-        check(error, .truncated(needed: 16, available: 3, exact: true), at: 0, .frame)
-    }
-
-    @Test func frameLongerThanTheStreamBoundIsRefusedAtOnce() throws {
-        let bytes = Self.framed(1 << 40, "K\u{01}.") + [UInt8](repeating: 0, count: 10_000)
-        let stream = ChunkedStream(bytes, bound: .loose(by: 100))
-        let error = #expect(throws: PickleError.self) { _ = try Unpickler().read(PickleInput(stream: stream)) }
-        guard let error else { return }
-        check(error, .truncated(needed: 1 << 40, available: 10_103, exact: false), at: 0, .frame,
-              mentions: ["declares 1099511627776 bytes but at most 10103 remain"])
-        #expect(stream.delivered < 100, "refused before the bytes after the FRAME opcode are read")
-    }
-
     @Test(arguments: [ChunkedStream.Bound.unknown, .exact, .loose(by: 100)])
     func bytesOfAFrameAfterSTOPAreReadButNotPartOfThePickle(bound: ChunkedStream.Bound) throws {
         // STOP 5 bytes before the frame's end, as CPython's framer never writes but accepts.
