@@ -32,19 +32,7 @@ ours() {  # model, impl (gpu or cpu), epochs
     local log="$work/$1.$2.csv"
     "$mnist_tools" train "$data" --model "$1" --epochs "$3" --device "$2" --log "$log" --force \
         >"$work/$1.$2.stdout" 2>"$work/$1.$2.err"
-    python3 - "$log" >"$work/$1.$2.out" <<'PY'
-import csv, sys
-rows = {}
-for row in csv.DictReader(open(sys.argv[1])):
-    rows[int(row["epoch"])] = row  # the last validation of each epoch
-previous = 0.0
-for epoch in sorted(rows):
-    row = rows[epoch]
-    test = f"{100 * float(row['test_error']):f}" if row["test_error"] else "-"
-    print(f"epoch {epoch} seconds {float(row['seconds']) - previous:.6f} "
-          f"validation_error {100 * float(row['validation_error']):f} test_error {test}")
-    previous = float(row["seconds"])
-PY
+    python3 "$here/epoch_lines.py" "$log" >"$work/$1.$2.out"
 }
 
 for model in "${models[@]}"; do

@@ -119,22 +119,8 @@ for model in "${models[@]}"; do
             "${argv[@]}" >"$base.stdout" 2>"$base.err" || status=$?
             echo "$status" >"$base.status"
             if [[ "$impl" == mnist-tools ]]; then
-                # The CSV's seconds are cumulative since training started; its errors are fractions.
                 if [[ "$status" == 0 && -f "$work/ours.csv" ]]; then
-                    python3 - "$work/ours.csv" >"$base.out" <<'PY'
-import csv, sys
-rows = {}
-for row in csv.DictReader(open(sys.argv[1])):
-    rows[int(row["epoch"])] = row  # the last validation of each epoch
-previous = 0.0
-for epoch in sorted(rows):
-    row = rows[epoch]
-    seconds = float(row["seconds"])
-    test = f"{100 * float(row['test_error']):f}" if row["test_error"] else "-"
-    print(f"epoch {epoch} seconds {seconds - previous:.6f} "
-          f"validation_error {100 * float(row['validation_error']):f} test_error {test}")
-    previous = seconds
-PY
+                    python3 bench/epoch_lines.py "$work/ours.csv" >"$base.out"
                 else
                     : >"$base.out"
                 fi

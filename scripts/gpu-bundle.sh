@@ -8,7 +8,7 @@
 #                          its Fortran runtime), libpng, libdeflate, zlib, libcrypto; found
 #                          through an rpath of $ORIGIN/lib (DT_RPATH, so their own
 #                          dependencies are found there too)
-#   OUT/bench/             bench/gpu.sh, train_torch.py and train_reference.py
+#   OUT/bench/             bench/gpu.sh, epoch_lines.py, train_torch.py and train_reference.py
 #   OUT/bench/fashion-classic.pkl.gz   the data file, when DATA names one
 #
 # glibc and the C++ runtime come from the target machine (every Linux with PyTorch has
@@ -37,7 +37,7 @@ ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r libr
         *) cp -L "$library" "$out/lib/" ;;
     esac
 done
-cp bench/gpu.sh bench/train_torch.py bench/train_reference.py "$out/bench/"
+cp bench/gpu.sh bench/epoch_lines.py bench/train_torch.py bench/train_reference.py "$out/bench/"
 if [[ -n "${DATA:-}" ]]; then
     cp "$DATA" "$out/bench/fashion-classic.pkl.gz"
 fi
