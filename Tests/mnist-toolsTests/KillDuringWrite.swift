@@ -1,4 +1,5 @@
 import Foundation
+import MNISTTools
 import Testing
 
 #if canImport(Glibc)
@@ -67,7 +68,7 @@ enum KillDuringWrite {
 
         /// A quarter of the points by time, 30 % by bytes, a quarter in the commit, the rest
         /// after the rename; bounds from `reference`.
-        static func random(_ reference: ReferenceRun, using generator: inout SeededGenerator) -> KillPoint {
+        static func random(_ reference: ReferenceRun, using generator: inout SplitMix64) -> KillPoint {
             switch Int.random(in: 0..<20, using: &generator) {
             case 0..<5:
                 .afterStart(UInt64.random(in: 0...max(reference.runMicroseconds * 6 / 5, 1), using: &generator))
@@ -88,18 +89,6 @@ enum KillDuringWrite {
         var runMicroseconds: UInt64 = 0
         var commitMicroseconds: UInt64 = 0
         var finalBytes = 1
-    }
-
-    /// SplitMix64: a small seeded generator, so a test draws the same kill points on every run.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
     }
 
     /// A command to kill, and how to judge its outputs.
@@ -172,7 +161,7 @@ enum KillDuringWrite {
         timing.finalBytes = new[scenario.outputs[0]]?.byteCount ?? 1
 
         var tally = Tally(scenario: scenario.name, seed: scenario.seed)
-        var generator = SeededGenerator(state: scenario.seed)
+        var generator = SplitMix64(state: scenario.seed)  // the same kill points on every run
         for trial in 0..<scenario.trials {
             let replacing = Bool.random(using: &generator)
             for name in scenario.outputs { try (replacing ? scenario.old(name) : .absent).write(to: folder + "/" + name) }

@@ -101,17 +101,10 @@ public struct DatasetSplitter {
 
     /// Fisher–Yates with SplitMix64: the same seed always gives the same order.
     private func shuffle(_ order: inout [Int], seed: UInt64) {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SplitMix64(state: seed)
         guard order.count > 1 else { return }
         for position in stride(from: order.count - 1, to: 0, by: -1) {
-            let other = Int(next() % UInt64(position + 1))
+            let other = Int(generator.next() % UInt64(position + 1))
             order.swapAt(position, other)
         }
     }
