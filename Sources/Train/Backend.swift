@@ -18,6 +18,13 @@ public protocol Backend {
         _ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool,
         alpha: Float, beta: Float, into c: inout Matrix)
 
+    /// A dense layer's forward pass and its activation in one: `output = f(input·weight + bias)`,
+    /// or `input·weight + bias` when `activation` is nil. input: B×I, weight: I×O, bias: 1×O,
+    /// output: B×O (overwritten). The same numbers as `matmul`, `addRowVector` and
+    /// `activationForward` one after the other, which is what the default does.
+    func denseForward(
+        _ input: Matrix, weight: Matrix, bias: Matrix, activation: ActivationKind?, into output: inout Matrix)
+
     /// Adds the 1×N row vector `bias` to every row of the M×N `matrix`:
     /// `matrix[i, j] += bias[0, j]`.
     func addRowVector(_ bias: Matrix, to matrix: inout Matrix)
@@ -94,6 +101,17 @@ public protocol Backend {
 }
 
 extension Backend {
+    public func denseForward(
+        _ input: Matrix, weight: Matrix, bias: Matrix, activation: ActivationKind?, into output: inout Matrix
+    ) {
+        matmul(input, transposeA: false, weight, transposeB: false, alpha: 1, beta: 0, into: &output)
+        addRowVector(bias, to: &output)
+        if let activation {
+            let preActivation = output
+            activationForward(activation, input: preActivation, into: &output)
+        }
+    }
+
     /// Checks the shapes of a `matmul` call and returns (M, N, K).
     func matmulShape(
         _ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool, _ c: Matrix

@@ -34,12 +34,44 @@ public struct CPUBackend: Backend, Sendable {
         _ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool,
         alpha: Float, beta: Float, into c: inout Matrix
     ) {
+        multiply(a, transposeA: transposeA, b, transposeB: transposeB, alpha: alpha, beta: beta, into: &c) { _, _, _ in }
+    }
+
+    /// `f(input·weight + bias)` with the bias and activation applied to each tile of the
+    /// product as soon as it is computed, by the thread that computed it: no second pass
+    /// over the output, and the activation runs on both cores.
+    public func denseForward(
+        _ input: Matrix, weight: Matrix, bias: Matrix, activation: ActivationKind?, into output: inout Matrix
+    ) {
+        precondition(bias.rows == 1 && bias.columns == weight.columns,
+                     "denseForward: bias is \(bias.rows)×\(bias.columns), weight \(weight.rows)×\(weight.columns)")
+        let width = weight.columns
+        bias.values.withUnsafeBufferPointer { b in
+            multiply(input, transposeA: false, weight, transposeB: false, alpha: 1, beta: 0, into: &output) { c, rows, columns in
+                for i in rows {
+                    let row = UnsafeMutableBufferPointer(rebasing: c[(i * width + columns.lowerBound)..<(i * width + columns.upperBound)])
+                    for j in row.indices { row[j] += b[columns.lowerBound + j] }
+                    if let activation { Self.apply(activation, UnsafeBufferPointer(row), row) }
+                }
+            }
+        }
+    }
+
+    /// `C = alpha·op(A)·op(B) + beta·C`, then `finish(C, rows, columns)` on each rectangle of
+    /// C once it is computed, on the thread that computed it: C whole when the product is
+    /// small, else the tiles of `GEMMTiles`, shared by the two threads (`inPieces`).
+    private func multiply(
+        _ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool,
+        alpha: Float, beta: Float, into c: inout Matrix,
+        finish: (UnsafeMutableBufferPointer<Float>, Range<Int>, Range<Int>) -> Void
+    ) {
         let (m, n, k) = matmulShape(a, transposeA: transposeA, b, transposeB: transposeB, c)
         if m == 0 || n == 0 { return }
         if k == 0 {
             // op(A)·op(B) is all zeros; BLAS would also reject the zero leading dimension.
             c.values.withUnsafeMutableBufferPointer { out in
                 for i in out.indices { out[i] = beta == 0 ? 0 : beta * out[i] }
+                finish(out, 0..<m, 0..<n)
             }
             return
         }
@@ -48,20 +80,21 @@ public struct CPUBackend: Backend, Sendable {
         a.values.withUnsafeBufferPointer { pa in
             b.values.withUnsafeBufferPointer { pb in
                 c.values.withUnsafeMutableBufferPointer { pc in
+                    let pc = pc
                     let product = GEMMProduct(
                         a: pa.baseAddress, lda: a.columns, transposeA: transposeA,
                         b: pb.baseAddress, ldb: b.columns, transposeB: transposeB,
                         c: pc.baseAddress, ldc: n, k: k, alpha: alpha, beta: beta)
                     if m * n * k < Self.parallelMultiplyAdds {
                         product.run(rows: 0..<m, columns: 0..<n)
-                    } else if n >= 2 * GEMMProduct.columnGrain {
-                        // Halves of C's columns (the MLP's 500 hidden units).
-                        let middle = n / 2 / GEMMProduct.columnGrain * GEMMProduct.columnGrain
-                        inTwoHalves { half in product.runInSmallPieces(rows: 0..<m, columns: half == 0 ? 0..<middle : middle..<n) }
+                        finish(pc, 0..<m, 0..<n)
                     } else {
-                        // Halves of C's rows (logistic regression's 10 classes leave no columns to split).
-                        let middle = m / 2
-                        inTwoHalves { half in product.runInSmallPieces(rows: half == 0 ? 0..<middle : middle..<m, columns: 0..<n) }
+                        let tiles = GEMMTiles(rows: m, columns: n, k: k)
+                        inPieces(tiles.count) { index in
+                            let tile = tiles[index]
+                            product.run(rows: tile.rows, columns: tile.columns)
+                            finish(pc, tile.rows, tile.columns)
+                        }
                     }
                 }
             }
@@ -107,14 +140,18 @@ public struct CPUBackend: Backend, Sendable {
             output.values.withUnsafeMutableBufferPointer { y in
                 let y = y
                 inHalves(of: x.count, threshold: Self.parallelElements) { range in
-                    let (x, y) = (UnsafeBufferPointer(rebasing: x[range]), UnsafeMutableBufferPointer(rebasing: y[range]))
-                    switch kind {
-                    case .tanh: VectorMath.tanh(x, y)
-                    case .sigmoid: VectorMath.sigmoid(x, y)
-                    case .relu: for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
-                    }
+                    Self.apply(kind, UnsafeBufferPointer(rebasing: x[range]), UnsafeMutableBufferPointer(rebasing: y[range]))
                 }
             }
+        }
+    }
+
+    /// `y[i] = f(x[i])`; `x` and `y` may be the same memory.
+    private static func apply(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+        switch kind {
+        case .tanh: VectorMath.tanh(x, y)
+        case .sigmoid: VectorMath.sigmoid(x, y)
+        case .relu: for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
         }
     }
 
@@ -231,60 +268,5 @@ public struct CPUBackend: Backend, Sendable {
                 }
             }
         }
-    }
-}
-
-/// One `cblas_sgemm` call's operands, to compute any rectangle of C.
-///
-/// A rectangle of C needs only the matching rows of op(A) and columns of op(B), and each
-/// element of C is still a full sum over k in OpenBLAS's order, so computing C in pieces
-/// gives the same bits as computing it whole.
-private struct GEMMProduct: @unchecked Sendable {
-    /// Column splits fall on multiples of this, OpenBLAS's widest register block.
-    static let columnGrain = 16
-
-    let a: UnsafePointer<Float>?, lda: Int, transposeA: Bool
-    let b: UnsafePointer<Float>?, ldb: Int, transposeB: Bool
-    let c: UnsafeMutablePointer<Float>?, ldc: Int
-    let k: Int
-    let alpha: Float, beta: Float
-
-    /// Products of at most this many multiply-adds go to OpenBLAS's small-matrix kernels,
-    /// which skip packing the operands into buffers (on the processors it has them for).
-    static let smallProductMultiplyAdds = 1_000_000
-
-    /// `run(rows:columns:)` in pieces small enough for OpenBLAS's small-matrix kernels:
-    /// blocks of columns (multiples of `columnGrain`) when C is wide, else blocks of rows.
-    /// At the MLP's shapes, where a whole product repacks all of W for 20 rows, the pieces
-    /// together take about two thirds of the time of the whole.
-    func runInSmallPieces(rows: Range<Int>, columns: Range<Int>) {
-        let perColumn = max(rows.count * k, 1), perRow = max(columns.count * k, 1)
-        if columns.count >= 2 * Self.columnGrain {
-            let width = max(Self.columnGrain, Self.smallProductMultiplyAdds / perColumn / Self.columnGrain * Self.columnGrain)
-            for start in stride(from: columns.lowerBound, to: columns.upperBound, by: width) {
-                run(rows: rows, columns: start..<min(start + width, columns.upperBound))
-            }
-        } else {
-            let height = max(1, Self.smallProductMultiplyAdds / perRow)
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: height) {
-                run(rows: start..<min(start + height, rows.upperBound), columns: columns)
-            }
-        }
-    }
-
-    /// C[rows, columns] = alpha·op(A)[rows, :]·op(B)[:, columns] + beta·C[rows, columns].
-    func run(rows: Range<Int>, columns: Range<Int>) {
-        guard !rows.isEmpty, !columns.isEmpty, let a, let b, let c else { return }
-        // op(A)'s row i is A's row i, or A's column i when transposed; likewise for B's columns.
-        let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-        let bStart = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            Int32(rows.count), Int32(columns.count), Int32(k),
-            alpha, aStart, Int32(lda),
-            bStart, Int32(ldb),
-            beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
     }
 }

@@ -54,8 +54,10 @@ public struct DenseClassifier: Classifier {
     private mutating func forwardLogits(images: Matrix, using backend: some Backend) -> Matrix {
         var x = images
         for i in hidden.indices {
-            x = hidden[i].layer.forward(input: x, using: backend)
-            x = hidden[i].activation.forward(input: x, using: backend)
+            // The layer applies the activation itself (one pass over its output); the
+            // activation keeps the result for the backward pass.
+            x = hidden[i].layer.forward(input: x, activation: hidden[i].activation.kind, using: backend)
+            hidden[i].activation.keep(output: x)
         }
         return output.forward(input: x, using: backend)
     }

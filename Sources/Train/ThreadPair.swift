@@ -135,3 +135,36 @@ func inHalves(of count: Int, threshold: Int, grain: Int = 16, _ body: (Range<Int
     let middle = count / 2 / grain * grain
     inTwoHalves { half in body(half == 0 ? 0..<middle : middle..<count) }
 }
+
+/// Runs `body(i)` for every i in `0..<count`, shared by the two threads (`inTwoHalves`):
+/// the caller takes indices from the front, the worker from the back, each the next not
+/// yet taken, until they meet. Neither waits long for the other when pieces take unequal
+/// times, and when they take equal times each thread gets the same pieces every call, so
+/// the data a piece writes stays in that core's cache from one call to the next. For
+/// pieces whose results do not depend on which thread runs them or in what order.
+func inPieces(_ count: Int, _ body: (Int) -> Void) {
+    guard count > 1 else {
+        if count == 1 { body(0) }
+        return
+    }
+    precondition(count < 1 << 31, "inPieces: \(count) pieces")
+    // How many pieces each end has taken: the front's count in the low 32 bits, the back's
+    // in the high 32, changed together so that the two never take the same piece.
+    let taken = Atomic<Int>(0)
+    inTwoHalves { half in
+        let step = half == 0 ? 1 : 1 << 32
+        var current = taken.load(ordering: .relaxed)
+        while true {
+            let (front, back) = (current & 0xFFFF_FFFF, current >> 32)
+            if front + back >= count { return }
+            let (exchanged, original) = taken.compareExchange(
+                expected: current, desired: current + step, ordering: .relaxed)
+            if exchanged {
+                body(half == 0 ? front : count - 1 - back)
+                current = taken.load(ordering: .relaxed)
+            } else {
+                current = original
+            }
+        }
+    }
+}

@@ -71,6 +71,34 @@ struct CPUBackendTests {
         }
     }
 
+    @Test("denseForward: matmul, bias and activation to the bit, and the reference's numbers",
+          arguments: [ActivationKind?.none] + ActivationKind.allCases.map(Optional.some))
+    func denseForward(_ activation: ActivationKind?) {
+        // Small (one piece), the MLP's training shape (column strips) and its evaluation
+        // shape (column halves).
+        for (rows, inputs, outputs) in [(3, 7, 5), (20, 784, 500), (1000, 784, 500)] {
+            var rng = NumpyRandomState(seed: UInt32(rows + outputs))
+            let input = randomMatrix(rows: rows, columns: inputs, rng: &rng)
+            let weight = randomMatrix(rows: inputs, columns: outputs, low: -0.1, high: 0.1, rng: &rng)
+            let bias = randomMatrix(rows: 1, columns: outputs, rng: &rng)
+            var fused = Matrix(rows: rows, columns: outputs)
+            cpu.denseForward(input, weight: weight, bias: bias, activation: activation, into: &fused)
+
+            var stepByStep = Matrix(rows: rows, columns: outputs)
+            cpu.matmul(input, transposeA: false, weight, transposeB: false, alpha: 1, beta: 0, into: &stepByStep)
+            cpu.addRowVector(bias, to: &stepByStep)
+            if let activation {
+                let preActivation = stepByStep
+                cpu.activationForward(activation, input: preActivation, into: &stepByStep)
+            }
+            #expect(fused.values == stepByStep.values, "\(rows)×\(inputs)·\(inputs)×\(outputs)")
+
+            var expected = Matrix(rows: rows, columns: outputs)
+            reference.denseForward(input, weight: weight, bias: bias, activation: activation, into: &expected)
+            #expect(maxDifference(fused, expected) <= 1e-6 + 2e-7 * Double(inputs) / 10)
+        }
+    }
+
     @Test("addRowVector and accumulateColumnSums", arguments: [(1, 1), (7, 13), (20, 500), (3, 10)])
     func biasKernels(rows: Int, columns: Int) {
         var rng = NumpyRandomState(seed: UInt32(rows * 1000 + columns))

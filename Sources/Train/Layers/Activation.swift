@@ -24,6 +24,11 @@ public struct Activation: Sendable {
         return output
     }
 
+    /// Keeps y = f(x) computed elsewhere (by `DenseLayer.forward` with this activation) for `backward`.
+    public mutating func keep(output: Matrix) {
+        self.output = output
+    }
+
     /// dx = dy ⊙ f′(x).
     public func backward(outputGradient: Matrix, using backend: some Backend) -> Matrix {
         guard let output else { preconditionFailure("Activation.backward called before forward") }

@@ -37,12 +37,12 @@ public struct DenseLayer: Sendable {
     /// Number of outputs, O.
     public var outputs: Int { weight.columns }
 
-    /// y = x·W + b for x: B×I; returns B×O and keeps x for `backward`.
-    public mutating func forward(input: Matrix, using backend: some Backend) -> Matrix {
+    /// y = x·W + b for x: B×I, or f(x·W + b) with an `activation` f (`Backend.denseForward`);
+    /// returns B×O and keeps x for `backward`, which is the gradient of x·W + b.
+    public mutating func forward(input: Matrix, activation: ActivationKind? = nil, using backend: some Backend) -> Matrix {
         precondition(input.columns == inputs, "DenseLayer.forward: input has \(input.columns) columns, layer \(inputs) inputs")
         var output = Matrix(rows: input.rows, columns: outputs, uninitialized: ())
-        backend.matmul(input, transposeA: false, weight, transposeB: false, alpha: 1, beta: 0, into: &output)
-        backend.addRowVector(bias, to: &output)
+        backend.denseForward(input, weight: weight, bias: bias, activation: activation, into: &output)
         self.input = input
         return output
     }
