@@ -41,7 +41,7 @@ let package = Package(
         // Optimized in debug builds too: the tests train real models, and unoptimized numeric
         // loops are tens of times slower.
         .target(
-            name: "Train", dependencies: ["MNISTTools", "COpenBLAS"],
+            name: "Train", dependencies: ["MNISTTools", "COpenBLAS", "CLinuxCalls"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 

@@ -25,6 +25,12 @@ public protocol Backend {
     func denseForward(
         _ input: Matrix, weight: Matrix, bias: Matrix, activation: ActivationKind?, into output: inout Matrix)
 
+    /// `output = f(input + bias)`: the 1×N row vector `bias` added to every row of the M×N
+    /// `input`, then the activation `kind`; `output` is M×N (overwritten). The same numbers
+    /// as `addRowVector` and `activationForward` one after the other, which is what the
+    /// default does.
+    func biasActivationForward(_ kind: ActivationKind, input: Matrix, bias: Matrix, into output: inout Matrix)
+
     /// Adds the 1×N row vector `bias` to every row of the M×N `matrix`:
     /// `matrix[i, j] += bias[0, j]`.
     func addRowVector(_ bias: Matrix, to matrix: inout Matrix)
@@ -105,11 +111,18 @@ extension Backend {
         _ input: Matrix, weight: Matrix, bias: Matrix, activation: ActivationKind?, into output: inout Matrix
     ) {
         matmul(input, transposeA: false, weight, transposeB: false, alpha: 1, beta: 0, into: &output)
-        addRowVector(bias, to: &output)
         if let activation {
-            let preActivation = output
-            activationForward(activation, input: preActivation, into: &output)
+            let product = output
+            biasActivationForward(activation, input: product, bias: bias, into: &output)
+        } else {
+            addRowVector(bias, to: &output)
         }
+    }
+
+    public func biasActivationForward(_ kind: ActivationKind, input: Matrix, bias: Matrix, into output: inout Matrix) {
+        var biased = input
+        addRowVector(bias, to: &biased)
+        activationForward(kind, input: biased, into: &output)
     }
 
     /// Checks the shapes of a `matmul` call and returns (M, N, K).

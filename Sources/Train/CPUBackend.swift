@@ -6,6 +6,7 @@
 // cross-iteration dependencies so the compiler vectorizes it; tanh and the sigmoid go
 // through `VectorMath`'s call-free polynomials, which vectorize too. `ReferenceBackend` is the oracle each kernel is tested against.
 
+import CLinuxCalls
 import COpenBLAS
 #if canImport(Glibc)
 import Glibc
@@ -21,12 +22,22 @@ public struct CPUBackend: Backend, Sendable {
     /// Elementwise kernels on fewer elements than this run on one thread.
     static let parallelElements = 1 << 16
 
-    /// OpenBLAS runs single-threaded inside each half of a split product (`ThreadPair`);
-    /// its own thread pool would fight the pair for the cores.
-    private static let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
+    /// Process-wide settings training needs, made once:
+    ///
+    /// - OpenBLAS runs single-threaded inside each piece of a split product (`inPieces`);
+    ///   its own thread pool would fight the pair for the cores.
+    /// - Training allocates the same large matrices every minibatch (LeNet's first
+    ///   convolution gives 23 MB at batch 500). By default glibc hands blocks that large back
+    ///   to the kernel when they are freed, and the next minibatch faults in freshly zeroed
+    ///   pages: about a tenth of a LeNet epoch. Here blocks up to 32 MB (glibc's largest
+    ///   setting) come from the heap, and the heap keeps freed memory for reuse.
+    private static let processSettings: Void = {
+        openblas_set_num_threads(1)
+        _ = clinux_keep_freed_memory(32 << 20)
+    }()
 
     public init() {
-        Self.openBLASSingleThreaded
+        Self.processSettings
     }
 
     /// `C = alpha·op(A)·op(B) + beta·C` through `cblas_sgemm` (row-major).
@@ -112,6 +123,35 @@ public struct CPUBackend: Backend, Sendable {
                     for i in range {
                         let row = UnsafeMutableBufferPointer(rebasing: out[(i * columns)..<((i + 1) * columns)])
                         for j in 0..<columns { row[j] += b[j] }
+                    }
+                }
+            }
+        }
+    }
+
+    public func biasActivationForward(_ kind: ActivationKind, input: Matrix, bias: Matrix, into output: inout Matrix) {
+        precondition(bias.rows == 1 && bias.columns == input.columns,
+                     "biasActivationForward: bias is \(bias.rows)×\(bias.columns), input has \(input.columns) columns")
+        precondition(output.rows == input.rows && output.columns == input.columns,
+                     "biasActivationForward: output is \(output.rows)×\(output.columns), input \(input.rows)×\(input.columns)")
+        let (rows, columns) = (input.rows, input.columns)
+        input.values.withUnsafeBufferPointer { x in
+            bias.values.withUnsafeBufferPointer { b in
+                output.values.withUnsafeMutableBufferPointer { y in
+                    let y = y
+                    inHalves(of: rows, threshold: Self.parallelElements / max(columns, 1), grain: 1) { range in
+                        // The activation runs over blocks of whole rows, which lie end to end:
+                        // a convolution's rows are one pixel's 20 or 50 filters, too short
+                        // for a vector loop to pay on its own.
+                        let rowsPerBlock = max(1, 4096 / max(columns, 1))
+                        for start in stride(from: range.lowerBound, to: range.upperBound, by: rowsPerBlock) {
+                            let end = min(start + rowsPerBlock, range.upperBound)
+                            for i in start..<end {
+                                for j in 0..<columns { y[i * columns + j] = x[i * columns + j] + b[j] }
+                            }
+                            let block = UnsafeMutableBufferPointer(rebasing: y[(start * columns)..<(end * columns)])
+                            Self.apply(kind, UnsafeBufferPointer(block), block)
+                        }
                     }
                 }
             }

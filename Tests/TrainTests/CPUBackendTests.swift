@@ -99,6 +99,27 @@ struct CPUBackendTests {
         }
     }
 
+    @Test("biasActivationForward: addRowVector then the activation, to the bit",
+          arguments: ActivationKind.allCases)
+    func biasActivationForward(_ kind: ActivationKind) {
+        // One thread, and two halves of rows (LeNet's pooled maps: a row per pixel).
+        for (rows, columns) in [(3, 5), (7_200, 20)] {
+            var rng = NumpyRandomState(seed: UInt32(rows))
+            let input = randomMatrix(rows: rows, columns: columns, low: -3, high: 3, rng: &rng)
+            let bias = randomMatrix(rows: 1, columns: columns, rng: &rng)
+            var fused = Matrix(rows: rows, columns: columns)
+            cpu.biasActivationForward(kind, input: input, bias: bias, into: &fused)
+            var biased = input
+            cpu.addRowVector(bias, to: &biased)
+            var stepByStep = Matrix(rows: rows, columns: columns)
+            cpu.activationForward(kind, input: biased, into: &stepByStep)
+            #expect(fused.values == stepByStep.values, "\(rows)×\(columns)")
+            var expected = Matrix(rows: rows, columns: columns)
+            reference.biasActivationForward(kind, input: input, bias: bias, into: &expected)
+            #expect(maxDifference(fused, expected) <= 5e-7)
+        }
+    }
+
     @Test("addRowVector and accumulateColumnSums", arguments: [(1, 1), (7, 13), (20, 500), (3, 10)])
     func biasKernels(rows: Int, columns: Int) {
         var rng = NumpyRandomState(seed: UInt32(rows * 1000 + columns))

@@ -92,7 +92,9 @@ struct ConvolutionTests {
 
     @Test("max-pooling: CPUBackend matches ReferenceBackend, ties and left-out borders included",
           arguments: [(ImageGeometry(height: 4, width: 4, channels: 3), 2), (ImageGeometry(height: 7, width: 5, channels: 2), 2),
-                      (ImageGeometry(height: 9, width: 9, channels: 1), 3)])
+                      (ImageGeometry(height: 9, width: 9, channels: 1), 3),
+                      // Four channels at a time and a scalar tail: LeNet's 20 and 50 channels.
+                      (ImageGeometry(height: 6, width: 8, channels: 6), 2)])
     func maxPoolMatchesReference(geometry: ImageGeometry, size: Int) {
         var rng = NumpyRandomState(seed: UInt32(geometry.count))
         // Values from a small set, so windows hold ties.

@@ -29,7 +29,7 @@ extension CPUBackend {
                 output.values.withUnsafeMutableBufferPointer { y in
                     let (x, w, y) = (x, w, y)
                     inTwoHalves { half in
-                        var patches = Matrix(rows: plan.chunkExamples * plan.patchRowsPerExample, columns: plan.patchWidth, uninitialized: ()).values
+                        var patches = plan.chunkBuffer()
                         patches.withUnsafeMutableBufferPointer { patches in
                             for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
                                 plan.gather(examples: chunk, from: x, into: patches)
@@ -65,7 +65,7 @@ extension CPUBackend {
                             let (x, w, dy, dx, partial) = (x, w, dy, dx, partial)
                             inTwoHalves { half in
                                 let rowsPerChunk = plan.chunkExamples * plan.patchRowsPerExample
-                                var patches = Matrix(rows: rowsPerChunk, columns: plan.patchWidth, uninitialized: ()).values
+                                var patches = plan.chunkBuffer()
                                 var patchGradient = Matrix(rows: wantsInputGradient ? rowsPerChunk : 0, columns: plan.patchWidth, uninitialized: ()).values
                                 let dw = partial.baseAddress! + half * weight.count
                                 for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
@@ -113,14 +113,9 @@ extension CPUBackend {
                         let target = y.baseAddress! + b * out.count
                         for py in 0..<out.height {
                             for px in 0..<out.width {
-                                let pooled = target + (py * out.width + px) * channels
                                 let corner = source + ((py * size) * geometry.width + px * size) * channels
-                                pooled.update(from: corner, count: channels)
-                                for i in 0..<size {
-                                    for j in 0..<size where i > 0 || j > 0 {
-                                        keepLarger(pooled, corner + (i * geometry.width + j) * channels, channels: channels)
-                                    }
-                                }
+                                poolWindow(corner: corner, rowStride: geometry.width * channels, size: size,
+                                           into: target + (py * out.width + px) * channels, channels: channels)
                             }
                         }
                     }
@@ -155,13 +150,9 @@ extension CPUBackend {
                                         let pooled = b * out.count + (py * out.width + px) * channels
                                         let (largest, gradient) = (y.baseAddress! + pooled, dy.baseAddress! + pooled)
                                         let corner = b * geometry.count + ((py * size) * geometry.width + px * size) * channels
-                                        for i in 0..<size {
-                                            for j in 0..<size {
-                                                let window = corner + (i * geometry.width + j) * channels
-                                                routeToMaxima(values: x.baseAddress! + window, largest: largest, gradient: gradient,
-                                                              into: dx.baseAddress! + window, channels: channels)
-                                            }
-                                        }
+                                        routeToMaxima(values: x.baseAddress! + corner, rowStride: geometry.width * channels, size: size,
+                                                      largest: largest, gradient: gradient, into: dx.baseAddress! + corner,
+                                                      channels: channels)
                                     }
                                 }
                             }
@@ -173,44 +164,73 @@ extension CPUBackend {
     }
 }
 
-/// `target[c] = values[c] == largest[c] ? gradient[c] : 0` for the `channels` values of one
-/// pixel, four at a time: written as a scalar loop, the comparison compiles to a branch
-/// per element, which made this a ninth of a LeNet epoch.
+/// The largest of each channel over one size×size window whose top-left pixel is at
+/// `corner` (window rows `rowStride` floats apart), into `pooled`: the first pixel, then each
+/// later pixel in row order wherever it is larger. Four channels at a time, in registers:
+/// Swift's `max` on floats compiles to branches, and a copy then a pass per pixel cost a
+/// call and a load and store per pixel.
 @inline(__always)
-private func routeToMaxima(
-    values: UnsafePointer<Float>, largest: UnsafePointer<Float>, gradient: UnsafePointer<Float>,
-    into target: UnsafeMutablePointer<Float>, channels: Int
+private func poolWindow(
+    corner: UnsafePointer<Float>, rowStride: Int, size: Int, into pooled: UnsafeMutablePointer<Float>, channels: Int
 ) {
     let vectors = channels / 4 * 4
     var c = 0
     while c < vectors {
-        let value = UnsafeRawPointer(values + c).loadUnaligned(as: SIMD4<Float>.self)
-        let maximum = UnsafeRawPointer(largest + c).loadUnaligned(as: SIMD4<Float>.self)
-        let routed = SIMD4<Float>(repeating: 0).replacing(with: UnsafeRawPointer(gradient + c).loadUnaligned(as: SIMD4<Float>.self),
-                                                          where: value .== maximum)
-        UnsafeMutableRawPointer(target + c).storeBytes(of: routed, as: SIMD4<Float>.self)
+        var largest = UnsafeRawPointer(corner + c).loadUnaligned(as: SIMD4<Float>.self)
+        for i in 0..<size {
+            for j in 0..<size where i > 0 || j > 0 {
+                let value = UnsafeRawPointer(corner + i * rowStride + j * channels + c).loadUnaligned(as: SIMD4<Float>.self)
+                largest.replace(with: value, where: value .> largest)
+            }
+        }
+        UnsafeMutableRawPointer(pooled + c).storeBytes(of: largest, as: SIMD4<Float>.self)
         c += 4
     }
     while c < channels {
-        target[c] = values[c] == largest[c] ? gradient[c] : 0
+        var largest = corner[c]
+        for i in 0..<size {
+            for j in 0..<size where i > 0 || j > 0 {
+                let value = corner[i * rowStride + j * channels + c]
+                if value > largest { largest = value }
+            }
+        }
+        pooled[c] = largest
         c += 1
     }
 }
 
-/// `largest[c] = max(largest[c], values[c])` for the `channels` values of one pixel, four at
-/// a time (Swift's `max` on floats compiles to branches).
+/// For each pixel of one size×size window at `corner` (window rows `rowStride` floats
+/// apart) and each channel: `target = values == largest ? gradient : 0`, where `largest`
+/// and `gradient` are the window's pooled value and its gradient. Four channels at a time:
+/// written as a scalar loop, the comparison compiles to a branch per element, which made
+/// this a ninth of a LeNet epoch.
 @inline(__always)
-private func keepLarger(_ largest: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, channels: Int) {
+private func routeToMaxima(
+    values: UnsafePointer<Float>, rowStride: Int, size: Int, largest: UnsafePointer<Float>,
+    gradient: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, channels: Int
+) {
     let vectors = channels / 4 * 4
     var c = 0
     while c < vectors {
-        let current = UnsafeRawPointer(largest + c).loadUnaligned(as: SIMD4<Float>.self)
-        let value = UnsafeRawPointer(values + c).loadUnaligned(as: SIMD4<Float>.self)
-        UnsafeMutableRawPointer(largest + c).storeBytes(of: current.replacing(with: value, where: value .> current), as: SIMD4<Float>.self)
+        let maximum = UnsafeRawPointer(largest + c).loadUnaligned(as: SIMD4<Float>.self)
+        let routed = UnsafeRawPointer(gradient + c).loadUnaligned(as: SIMD4<Float>.self)
+        for i in 0..<size {
+            for j in 0..<size {
+                let offset = i * rowStride + j * channels + c
+                let value = UnsafeRawPointer(values + offset).loadUnaligned(as: SIMD4<Float>.self)
+                UnsafeMutableRawPointer(target + offset).storeBytes(
+                    of: SIMD4<Float>(repeating: 0).replacing(with: routed, where: value .== maximum), as: SIMD4<Float>.self)
+            }
+        }
         c += 4
     }
     while c < channels {
-        if values[c] > largest[c] { largest[c] = values[c] }
+        for i in 0..<size {
+            for j in 0..<size {
+                let offset = i * rowStride + j * channels + c
+                target[offset] = values[offset] == largest[c] ? gradient[c] : 0
+            }
+        }
         c += 1
     }
 }
@@ -248,6 +268,13 @@ private struct PatchPlan {
     /// Examples per chunk.
     var chunkExamples: Int { max(1, CPUBackend.patchRowsPerChunk / output.pixels) }
 
+    /// Room for one chunk's patch rows, and 8 floats more for `gather`'s 8-float copies.
+    func chunkBuffer() -> [Float] {
+        [Float](unsafeUninitializedCapacity: chunkExamples * patchRowsPerExample * patchWidth + 8) { _, count in
+            count = chunkExamples * patchRowsPerExample * patchWidth + 8
+        }
+    }
+
     /// `examples` cut into consecutive chunks of at most `chunkExamples`.
     func chunks(of examples: Range<Int>) -> [Range<Int>] {
         stride(from: examples.lowerBound, to: examples.upperBound, by: chunkExamples).map {
@@ -258,6 +285,7 @@ private struct PatchPlan {
     /// Writes the patch rows of `examples` (of the batch `input`) to the start of `patches`.
     func gather(examples: Range<Int>, from input: UnsafeBufferPointer<Float>, into patches: UnsafeMutableBufferPointer<Float>) {
         let run = kernel * geometry.channels  // one kernel row of a patch: K pixels × C channels
+        let (inputEnd, patchesEnd) = (input.baseAddress! + input.count, patches.baseAddress! + patches.count)
         var row = patches.baseAddress!
         for b in examples {
             let example = input.baseAddress! + b * geometry.count
@@ -266,9 +294,14 @@ private struct PatchPlan {
                     for i in 0..<kernel {
                         let source = example + ((y + i) * geometry.width + x) * geometry.channels
                         let target = row + i * run
-                        // A loop for short runs (LeNet's first layer copies 5 floats at a time),
-                        // where a call to memcpy costs more than the copy.
-                        if run <= 32 {
+                        if run <= 8, source + 8 <= inputEnd, target + 8 <= patchesEnd {
+                            // LeNet's first layer copies runs of 5 floats: one 8-float load and
+                            // store. The 8 − run floats written past the run are the start of the
+                            // next run or row, written after this one, or spare room at the end.
+                            let eight = UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(target).storeBytes(of: eight, as: SIMD8<Float>.self)
+                        } else if run <= 32 {
+                            // A loop for short runs, where a call to memcpy costs more than the copy.
                             for k in 0..<run { target[k] = source[k] }
                         } else {
                             target.update(from: source, count: run)

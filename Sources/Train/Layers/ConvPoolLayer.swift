@@ -73,9 +73,12 @@ public struct ConvPoolLayer: Sendable {
         var pooled = Matrix(rows: batch, columns: outputGeometry.count, uninitialized: ())
         backend.maxPoolForward(input: convolved, geometry: convolvedGeometry, size: poolSize, into: &pooled)
         // One row per pixel, one column per filter: the bias is a row vector.
-        var biased = Matrix(rows: batch * outputGeometry.pixels, columns: filters, values: pooled.values)
-        backend.addRowVector(bias, to: &biased)
-        let output = activation.forward(input: Matrix(rows: batch, columns: outputGeometry.count, values: biased.values), using: backend)
+        var activated = Matrix(rows: batch * outputGeometry.pixels, columns: filters, uninitialized: ())
+        backend.biasActivationForward(
+            activation.kind, input: Matrix(rows: batch * outputGeometry.pixels, columns: filters, values: pooled.values),
+            bias: bias, into: &activated)
+        let output = Matrix(rows: batch, columns: outputGeometry.count, values: activated.values)
+        activation.keep(output: output)
         self.input = input
         self.convolved = convolved
         self.pooled = pooled
