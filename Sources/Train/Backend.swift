@@ -94,6 +94,21 @@ public protocol Backend {
         input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, outputGradient: Matrix,
         weightGradient: inout Matrix, inputGradient: inout Matrix?)
 
+    /// `convolutionForward` into `convolved`, then `maxPoolForward` of it with windows of
+    /// `poolSize` into `pooled`, the same numbers as the two calls, which is what the
+    /// default does.
+    func convolutionPoolForward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, poolSize: Int,
+        convolved: inout Matrix, pooled: inout Matrix)
+
+    /// The gradients of `convolutionPoolForward` for `pooledGradient` = ∂L/∂pooled:
+    /// `maxPoolBackward` to the convolution's maps, then `convolutionBackward`, the same
+    /// numbers as the two calls, which is what the default does.
+    func poolConvolutionBackward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, poolSize: Int,
+        convolved: Matrix, pooled: Matrix, pooledGradient: Matrix,
+        weightGradient: inout Matrix, inputGradient: inout Matrix?)
+
     /// Non-overlapping `size`×`size` max-pooling of NHWC maps (Theano's `pool_2d`,
     /// `ignore_border=True`): output (B × (H/size · W/size · C)) holds each window's largest value.
     func maxPoolForward(input: Matrix, geometry: ImageGeometry, size: Int, into output: inout Matrix)
@@ -117,6 +132,29 @@ extension Backend {
         } else {
             addRowVector(bias, to: &output)
         }
+    }
+
+    public func convolutionPoolForward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, poolSize: Int,
+        convolved: inout Matrix, pooled: inout Matrix
+    ) {
+        convolutionForward(input: input, geometry: geometry, kernel: kernel, weight: weight, into: &convolved)
+        maxPoolForward(input: convolved, geometry: geometry.convolved(kernel: kernel, outputs: weight.columns),
+                       size: poolSize, into: &pooled)
+    }
+
+    public func poolConvolutionBackward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, poolSize: Int,
+        convolved: Matrix, pooled: Matrix, pooledGradient: Matrix,
+        weightGradient: inout Matrix, inputGradient: inout Matrix?
+    ) {
+        var convolvedGradient = Matrix(rows: convolved.rows, columns: convolved.columns, uninitialized: ())
+        maxPoolBackward(input: convolved, output: pooled, outputGradient: pooledGradient,
+                        geometry: geometry.convolved(kernel: kernel, outputs: weight.columns), size: poolSize,
+                        into: &convolvedGradient)
+        convolutionBackward(input: input, geometry: geometry, kernel: kernel, weight: weight,
+                            outputGradient: convolvedGradient, weightGradient: &weightGradient,
+                            inputGradient: &inputGradient)
     }
 
     public func biasActivationForward(_ kind: ActivationKind, input: Matrix, bias: Matrix, into output: inout Matrix) {

@@ -51,7 +51,6 @@ final class ThreadPair: @unchecked Sendable {
         let created = pthread_create(&thread, nil, { context in
             guard let context else { return nil }
             Unmanaged<ThreadPair>.fromOpaque(context).takeUnretainedValue().workerLoop()
-            return nil
         }, context)
         precondition(created == 0, "ThreadPair: pthread_create failed (\(created))")
         pthread_detach(thread)

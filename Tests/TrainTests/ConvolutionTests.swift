@@ -66,6 +66,45 @@ struct ConvolutionTests {
         #expect(none == nil)
     }
 
+    @Test("convolution and pooling fused give the separate calls' numbers to the bit",
+          arguments: [(convolutionCases[2], 2), (convolutionCases[3], 2),
+                      // Maps the windows do not cover: 6×5 maps pooled 2×2 leave a row and a column out.
+                      (ConvolutionCase(batch: 4, geometry: ImageGeometry(height: 8, width: 7, channels: 3), kernel: 3, filters: 6), 2)])
+    func fusedConvolutionAndPooling(_ c: ConvolutionCase, poolSize: Int) {
+        var rng = NumpyRandomState(seed: UInt32(c.batch * 10 + c.kernel))
+        // Whole numbers, so that pooling windows have ties.
+        let x = Matrix(rows: c.batch, columns: c.geometry.count,
+                       values: rng.uniformFloat32(low: 0, high: 3, count: c.batch * c.geometry.count).map { $0.rounded(.down) })
+        let w = Matrix(rows: c.kernel * c.kernel * c.geometry.channels, columns: c.filters,
+                       values: rng.uniformFloat32(low: -1, high: 2, count: c.kernel * c.kernel * c.geometry.channels * c.filters)
+                           .map { $0.rounded(.down) })
+        let out = c.geometry.convolved(kernel: c.kernel, outputs: c.filters)
+        let pool = out.pooled(size: poolSize)
+        for backend in [cpu as any Backend, reference as any Backend] {
+            var (convolved, pooled) = (Matrix(rows: c.batch, columns: out.count), Matrix(rows: c.batch, columns: pool.count))
+            backend.convolutionPoolForward(input: x, geometry: c.geometry, kernel: c.kernel, weight: w, poolSize: poolSize,
+                                           convolved: &convolved, pooled: &pooled)
+            var (separateConvolved, separatePooled) = (convolved, pooled)
+            backend.convolutionForward(input: x, geometry: c.geometry, kernel: c.kernel, weight: w, into: &separateConvolved)
+            backend.maxPoolForward(input: separateConvolved, geometry: out, size: poolSize, into: &separatePooled)
+            #expect(convolved == separateConvolved && pooled == separatePooled, "\(type(of: backend)) forward")
+
+            let pooledGradient = randomMatrix(rows: c.batch, columns: pool.count, rng: &rng)
+            let start = randomMatrix(rows: w.rows, columns: w.columns, rng: &rng)
+            var (fusedW, separateW) = (start, start)
+            var fusedX: Matrix? = Matrix(rows: 0, columns: 0), separateX: Matrix? = Matrix(rows: 0, columns: 0)
+            backend.poolConvolutionBackward(input: x, geometry: c.geometry, kernel: c.kernel, weight: w, poolSize: poolSize,
+                                            convolved: convolved, pooled: pooled, pooledGradient: pooledGradient,
+                                            weightGradient: &fusedW, inputGradient: &fusedX)
+            var convolvedGradient = Matrix(rows: c.batch, columns: out.count)
+            backend.maxPoolBackward(input: convolved, output: pooled, outputGradient: pooledGradient, geometry: out,
+                                    size: poolSize, into: &convolvedGradient)
+            backend.convolutionBackward(input: x, geometry: c.geometry, kernel: c.kernel, weight: w,
+                                        outputGradient: convolvedGradient, weightGradient: &separateW, inputGradient: &separateX)
+            #expect(fusedW == separateW && fusedX == separateX, "\(type(of: backend)) backward")
+        }
+    }
+
     @Test("convolution gradients against finite differences")
     func convolutionFiniteDifferences() {
         var rng = NumpyRandomState(seed: 5)

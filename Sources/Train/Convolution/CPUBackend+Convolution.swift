@@ -11,6 +11,11 @@
 // writes its own rows of the output and input gradient; the weight gradient is summed per
 // half and the two sums added in a fixed order, so the result does not depend on how
 // many cores ran it.
+//
+// LeNet's layers pool what they convolve: `convolutionPoolForward` pools each chunk as
+// soon as it is computed, and `poolConvolutionBackward` routes the pooling's gradient a
+// chunk at a time into a buffer the convolution's products read at once, so the
+// convolution's large maps and their gradient cross memory once rather than three times.
 
 import COpenBLAS
 
@@ -23,6 +28,34 @@ extension CPUBackend {
         input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, into output: inout Matrix
     ) {
         let out = convolutionShape(input: input, geometry: geometry, kernel: kernel, weight: weight, output: output)
+        convolveInChunks(input: input, geometry: geometry, kernel: kernel, weight: weight, output: out, into: &output) { _, _ in }
+    }
+
+    /// The convolution, and each chunk of examples pooled as soon as the product has
+    /// written its maps, while they are still in the core's cache: pooling afterwards would
+    /// read all of them back from memory (23 MB for LeNet's first layer at batch 500).
+    public func convolutionPoolForward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, poolSize: Int,
+        convolved: inout Matrix, pooled: inout Matrix
+    ) {
+        let out = convolutionShape(input: input, geometry: geometry, kernel: kernel, weight: weight, output: convolved)
+        let pool = poolShape(input: convolved, geometry: out, size: poolSize, output: pooled)
+        pooled.values.withUnsafeMutableBufferPointer { target in
+            let target = target.baseAddress!
+            convolveInChunks(input: input, geometry: geometry, kernel: kernel, weight: weight, output: out, into: &convolved) { chunk, maps in
+                for b in chunk {
+                    poolExample(UnsafePointer(maps + b * out.count), geometry: out, size: poolSize, into: target + b * pool.count, pooled: pool)
+                }
+            }
+        }
+    }
+
+    /// output = patches(input)·W, a chunk of examples at a time on each thread (half the batch
+    /// each), calling `finished(chunk, output)` on the thread that computed each chunk.
+    private func convolveInChunks(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, output out: ImageGeometry,
+        into output: inout Matrix, finished: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
+    ) {
         let plan = PatchPlan(geometry: geometry, kernel: kernel, output: out)
         input.values.withUnsafeBufferPointer { x in
             weight.values.withUnsafeBufferPointer { w in
@@ -37,6 +70,7 @@ extension CPUBackend {
                                 sgemm(rows: chunk.count * plan.patchRowsPerExample, columns: out.channels, depth: plan.patchWidth,
                                       a: patches.baseAddress, transposeA: false, b: w.baseAddress, transposeB: false,
                                       alpha: 1, beta: 0, c: y.baseAddress! + chunk.lowerBound * out.count)
+                                finished(chunk, y.baseAddress!)
                             }
                         }
                     }
@@ -50,6 +84,59 @@ extension CPUBackend {
         weightGradient: inout Matrix, inputGradient: inout Matrix?
     ) {
         let out = convolutionShape(input: input, geometry: geometry, kernel: kernel, weight: weight, output: outputGradient)
+        outputGradient.values.withUnsafeBufferPointer { dy in
+            let dy = dy
+            backpropagateInChunks(input: input, geometry: geometry, kernel: kernel, weight: weight, output: out,
+                                  weightGradient: &weightGradient, inputGradient: &inputGradient) { chunk, _ in
+                dy.baseAddress! + chunk.lowerBound * out.count
+            }
+        }
+    }
+
+    /// The pooling's gradient routed to the convolution's maps a chunk of examples at a
+    /// time, into a buffer that stays in cache and goes straight into the convolution's
+    /// products: the maps' whole gradient (23 MB for LeNet's first layer) is never written.
+    public func poolConvolutionBackward(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, poolSize: Int,
+        convolved: Matrix, pooled: Matrix, pooledGradient: Matrix,
+        weightGradient: inout Matrix, inputGradient: inout Matrix?
+    ) {
+        let out = convolutionShape(input: input, geometry: geometry, kernel: kernel, weight: weight, output: convolved)
+        let pool = poolShape(input: convolved, geometry: out, size: poolSize, output: pooled)
+        precondition(pooledGradient.rows == pooled.rows && pooledGradient.columns == pooled.columns,
+                     "poolConvolutionBackward: pooledGradient shape differs from pooled's")
+        let coversMaps = out.height % poolSize == 0 && out.width % poolSize == 0
+        convolved.values.withUnsafeBufferPointer { a in
+            pooled.values.withUnsafeBufferPointer { m in
+                pooledGradient.values.withUnsafeBufferPointer { dm in
+                    let (a, m, dm) = (a.baseAddress!, m.baseAddress!, dm.baseAddress!)
+                    backpropagateInChunks(input: input, geometry: geometry, kernel: kernel, weight: weight, output: out,
+                                          weightGradient: &weightGradient, inputGradient: &inputGradient) { chunk, buffer in
+                        if !coversMaps { buffer.update(repeating: 0, count: chunk.count * out.count) }
+                        for (index, b) in chunk.enumerated() {
+                            routeExample(values: a + b * out.count, geometry: out, size: poolSize,
+                                         largest: m + b * pool.count, gradient: dm + b * pool.count, pooled: pool,
+                                         into: buffer + index * out.count)
+                        }
+                        return UnsafePointer(buffer)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gradients of the convolution, a chunk of examples at a time on each thread (half
+    /// the batch each): `outputGradient(chunk, buffer)` gives the chunk's rows of dy, either
+    /// from a whole dy or written into `buffer` (room for a chunk's rows of the output).
+    ///
+    /// Each half writes its own rows of the input gradient; the weight gradient is summed per
+    /// half and the two sums added in a fixed order, so the result does not depend on how
+    /// many cores ran it.
+    private func backpropagateInChunks(
+        input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, output out: ImageGeometry,
+        weightGradient: inout Matrix, inputGradient: inout Matrix?,
+        outputGradient: (Range<Int>, UnsafeMutablePointer<Float>) -> UnsafePointer<Float>
+    ) {
         precondition(weightGradient.rows == weight.rows && weightGradient.columns == weight.columns,
                      "convolutionBackward: weightGradient shape differs from weight's")
         let plan = PatchPlan(geometry: geometry, kernel: kernel, output: out)
@@ -59,18 +146,19 @@ extension CPUBackend {
         var partial = [Float](repeating: 0, count: 2 * weight.count)
         input.values.withUnsafeBufferPointer { x in
             weight.values.withUnsafeBufferPointer { w in
-                outputGradient.values.withUnsafeBufferPointer { dy in
-                    dx.values.withUnsafeMutableBufferPointer { dx in
-                        partial.withUnsafeMutableBufferPointer { partial in
-                            let (x, w, dy, dx, partial) = (x, w, dy, dx, partial)
-                            inTwoHalves { half in
-                                let rowsPerChunk = plan.chunkExamples * plan.patchRowsPerExample
-                                var patches = plan.chunkBuffer()
-                                var patchGradient = Matrix(rows: wantsInputGradient ? rowsPerChunk : 0, columns: plan.patchWidth, uninitialized: ()).values
-                                let dw = partial.baseAddress! + half * weight.count
+                dx.values.withUnsafeMutableBufferPointer { dx in
+                    partial.withUnsafeMutableBufferPointer { partial in
+                        let (x, w, dx, partial) = (x, w, dx, partial)
+                        inTwoHalves { half in
+                            let rowsPerChunk = plan.chunkExamples * plan.patchRowsPerExample
+                            var patches = plan.chunkBuffer()
+                            var patchGradient = Matrix(rows: wantsInputGradient ? rowsPerChunk : 0, columns: plan.patchWidth, uninitialized: ()).values
+                            var gradientBuffer = Matrix(rows: plan.chunkExamples, columns: out.count, uninitialized: ()).values
+                            let dw = partial.baseAddress! + half * weight.count
+                            gradientBuffer.withUnsafeMutableBufferPointer { gradientBuffer in
                                 for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
                                     let rows = chunk.count * plan.patchRowsPerExample
-                                    let dyChunk = dy.baseAddress! + chunk.lowerBound * out.count
+                                    let dyChunk = outputGradient(chunk, gradientBuffer.baseAddress!)
                                     patches.withUnsafeMutableBufferPointer { patches in
                                         plan.gather(examples: chunk, from: x, into: patches)
                                         // dW += patchesᵀ · dy: (KKC × rows)·(rows × O)
@@ -103,21 +191,13 @@ extension CPUBackend {
 
     public func maxPoolForward(input: Matrix, geometry: ImageGeometry, size: Int, into output: inout Matrix) {
         let out = poolShape(input: input, geometry: geometry, size: size, output: output)
-        let channels = geometry.channels
         input.values.withUnsafeBufferPointer { x in
             output.values.withUnsafeMutableBufferPointer { y in
                 let y = y
                 inHalves(of: input.rows, threshold: 2, grain: 1) { examples in
                     for b in examples {
-                        let source = x.baseAddress! + b * geometry.count
-                        let target = y.baseAddress! + b * out.count
-                        for py in 0..<out.height {
-                            for px in 0..<out.width {
-                                let corner = source + ((py * size) * geometry.width + px * size) * channels
-                                poolWindow(corner: corner, rowStride: geometry.width * channels, size: size,
-                                           into: target + (py * out.width + px) * channels, channels: channels)
-                            }
-                        }
+                        poolExample(x.baseAddress! + b * geometry.count, geometry: geometry, size: size,
+                                    into: y.baseAddress! + b * out.count, pooled: out)
                     }
                 }
             }
@@ -131,7 +211,6 @@ extension CPUBackend {
         let out = poolShape(input: input, geometry: geometry, size: size, output: output)
         precondition(outputGradient.rows == output.rows && outputGradient.columns == output.columns,
                      "maxPoolBackward: outputGradient shape differs from output's")
-        let channels = geometry.channels
         if inputGradient.rows != input.rows || inputGradient.columns != input.columns {
             inputGradient = Matrix(rows: input.rows, columns: input.columns)
         } else if geometry.height % size != 0 || geometry.width % size != 0 {
@@ -145,21 +224,49 @@ extension CPUBackend {
                         let dx = dx
                         inHalves(of: input.rows, threshold: 2, grain: 1) { examples in
                             for b in examples {
-                                for py in 0..<out.height {
-                                    for px in 0..<out.width {
-                                        let pooled = b * out.count + (py * out.width + px) * channels
-                                        let (largest, gradient) = (y.baseAddress! + pooled, dy.baseAddress! + pooled)
-                                        let corner = b * geometry.count + ((py * size) * geometry.width + px * size) * channels
-                                        routeToMaxima(values: x.baseAddress! + corner, rowStride: geometry.width * channels, size: size,
-                                                      largest: largest, gradient: gradient, into: dx.baseAddress! + corner,
-                                                      channels: channels)
-                                    }
-                                }
+                                routeExample(values: x.baseAddress! + b * geometry.count, geometry: geometry, size: size,
+                                             largest: y.baseAddress! + b * out.count, gradient: dy.baseAddress! + b * out.count,
+                                             pooled: out, into: dx.baseAddress! + b * geometry.count)
                             }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// Max-pools one example's maps (`geometry`) into its `pooled` maps.
+@inline(__always)
+private func poolExample(
+    _ maps: UnsafePointer<Float>, geometry: ImageGeometry, size: Int,
+    into target: UnsafeMutablePointer<Float>, pooled out: ImageGeometry
+) {
+    let channels = geometry.channels
+    for py in 0..<out.height {
+        for px in 0..<out.width {
+            poolWindow(corner: maps + ((py * size) * geometry.width + px * size) * channels,
+                       rowStride: geometry.width * channels, size: size,
+                       into: target + (py * out.width + px) * channels, channels: channels)
+        }
+    }
+}
+
+/// One example's pooling gradient: each window's gradient to the window's maxima, zero to
+/// the window's other values. Values the windows leave out are not written.
+@inline(__always)
+private func routeExample(
+    values: UnsafePointer<Float>, geometry: ImageGeometry, size: Int,
+    largest: UnsafePointer<Float>, gradient: UnsafePointer<Float>, pooled out: ImageGeometry,
+    into target: UnsafeMutablePointer<Float>
+) {
+    let channels = geometry.channels
+    for py in 0..<out.height {
+        for px in 0..<out.width {
+            let pixel = (py * out.width + px) * channels
+            let corner = ((py * size) * geometry.width + px * size) * channels
+            routeToMaxima(values: values + corner, rowStride: geometry.width * channels, size: size,
+                          largest: largest + pixel, gradient: gradient + pixel, into: target + corner, channels: channels)
         }
     }
 }

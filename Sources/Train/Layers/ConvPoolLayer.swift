@@ -69,9 +69,9 @@ public struct ConvPoolLayer: Sendable {
                      "ConvPoolLayer.forward: input has \(input.columns) columns, \(inputGeometry) maps have \(inputGeometry.count)")
         let batch = input.rows
         var convolved = Matrix(rows: batch, columns: convolvedGeometry.count, uninitialized: ())
-        backend.convolutionForward(input: input, geometry: inputGeometry, kernel: kernel, weight: weight, into: &convolved)
         var pooled = Matrix(rows: batch, columns: outputGeometry.count, uninitialized: ())
-        backend.maxPoolForward(input: convolved, geometry: convolvedGeometry, size: poolSize, into: &pooled)
+        backend.convolutionPoolForward(input: input, geometry: inputGeometry, kernel: kernel, weight: weight,
+                                       poolSize: poolSize, convolved: &convolved, pooled: &pooled)
         // One row per pixel, one column per filter: the bias is a row vector.
         var activated = Matrix(rows: batch * outputGeometry.pixels, columns: filters, uninitialized: ())
         backend.biasActivationForward(
@@ -93,13 +93,11 @@ public struct ConvPoolLayer: Sendable {
         let preActivation = activation.backward(outputGradient: outputGradient, using: backend)
         backend.accumulateColumnSums(
             of: Matrix(rows: batch * outputGeometry.pixels, columns: filters, values: preActivation.values), into: &biasGradient)
-        var convolvedGradient = Matrix(rows: batch, columns: convolvedGeometry.count, uninitialized: ())
-        backend.maxPoolBackward(input: convolved, output: pooled, outputGradient: preActivation,
-                                geometry: convolvedGeometry, size: poolSize, into: &convolvedGradient)
         var inputGradient: Matrix? = needsInputGradient ? Matrix(rows: 0, columns: 0) : nil
-        backend.convolutionBackward(input: input, geometry: inputGeometry, kernel: kernel, weight: weight,
-                                    outputGradient: convolvedGradient, weightGradient: &weightGradient,
-                                    inputGradient: &inputGradient)
+        backend.poolConvolutionBackward(input: input, geometry: inputGeometry, kernel: kernel, weight: weight,
+                                        poolSize: poolSize, convolved: convolved, pooled: pooled,
+                                        pooledGradient: preActivation, weightGradient: &weightGradient,
+                                        inputGradient: &inputGradient)
         return inputGradient
     }
 
