@@ -158,18 +158,44 @@ public struct CPUBackend: Backend, Sendable {
         }
     }
 
+    /// Large matrices (a LeNet layer's bias gradient sums 72,000 rows) in two halves of
+    /// rows at once, each summed into its own row of partial sums; `sums` then gets the
+    /// first half's and the second's, in that order, on any number of cores.
     public func accumulateColumnSums(of matrix: Matrix, into sums: inout Matrix) {
         precondition(sums.rows == 1 && sums.columns == matrix.columns,
                      "accumulateColumnSums: sums is \(sums.rows)×\(sums.columns), matrix has \(matrix.columns) columns")
         let (rows, columns) = (matrix.rows, matrix.columns)
-        matrix.values.withUnsafeBufferPointer { m in
-            sums.values.withUnsafeMutableBufferPointer { s in
-                // Row by row, so the inner loop runs along contiguous memory.
-                for i in 0..<rows {
-                    let row = UnsafeBufferPointer(rebasing: m[(i * columns)..<((i + 1) * columns)])
-                    for j in 0..<columns { s[j] += row[j] }
+        guard rows * columns >= Self.parallelElements, rows >= 2 else {
+            matrix.values.withUnsafeBufferPointer { m in
+                sums.values.withUnsafeMutableBufferPointer { s in
+                    Self.addColumnSums(of: m, rows: 0..<rows, columns: columns, into: s)
                 }
             }
+            return
+        }
+        var partial = [Float](repeating: 0, count: 2 * columns)
+        matrix.values.withUnsafeBufferPointer { m in
+            partial.withUnsafeMutableBufferPointer { partial in
+                let partial = partial
+                inTwoHalves { half in
+                    Self.addColumnSums(of: m, rows: half == 0 ? 0..<(rows / 2) : (rows / 2)..<rows, columns: columns,
+                                       into: UnsafeMutableBufferPointer(rebasing: partial[(half * columns)..<((half + 1) * columns)]))
+                }
+            }
+        }
+        sums.values.withUnsafeMutableBufferPointer { s in
+            for j in 0..<columns { s[j] = s[j] + partial[j] + partial[columns + j] }
+        }
+    }
+
+    /// `sums[j] += Σ_{i in rows} matrix[i, j]`, row by row, so the inner loop runs along
+    /// contiguous memory.
+    private static func addColumnSums(
+        of m: UnsafeBufferPointer<Float>, rows: Range<Int>, columns: Int, into s: UnsafeMutableBufferPointer<Float>
+    ) {
+        for i in rows {
+            let row = UnsafeBufferPointer(rebasing: m[(i * columns)..<((i + 1) * columns)])
+            for j in 0..<columns { s[j] += row[j] }
         }
     }
 

@@ -65,7 +65,10 @@ public struct LeNet: Classifier {
         for i in convolutions.indices {
             x = convolutions[i].forward(input: x, using: backend)
         }
-        x = hiddenActivation.forward(input: hidden.forward(input: x, using: backend), using: backend)
+        // The hidden layer applies its activation itself (`DenseLayer.forward`); the
+        // activation keeps the result for the backward pass.
+        x = hidden.forward(input: x, activation: hiddenActivation.kind, using: backend)
+        hiddenActivation.keep(output: x)
         return output.forward(input: x, using: backend)
     }
 

@@ -120,7 +120,7 @@ struct CPUBackendTests {
         }
     }
 
-    @Test("addRowVector and accumulateColumnSums", arguments: [(1, 1), (7, 13), (20, 500), (3, 10)])
+    @Test("addRowVector and accumulateColumnSums", arguments: [(1, 1), (7, 13), (20, 500), (3, 10), (4_000, 20)])
     func biasKernels(rows: Int, columns: Int) {
         var rng = NumpyRandomState(seed: UInt32(rows * 1000 + columns))
         let matrix = randomMatrix(rows: rows, columns: columns, rng: &rng)

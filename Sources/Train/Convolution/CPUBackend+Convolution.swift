@@ -5,7 +5,9 @@
 // into a buffer that stays in cache (about 256 patch rows), multiplied by OpenBLAS, and
 // dropped; the backward pass builds it again rather than keeping it. In the NHWC layout
 // (`ImageGeometry`) each kernel row of a patch is one contiguous run of K·C floats, so
-// building a patch row is K copies.
+// building a patch row is K copies. Single-channel input (LeNet's first layer, where such
+// runs are only K floats) gets the transposed patch matrix instead, whose rows are runs of
+// a whole output row (`PatchPlan.patchesTransposed`).
 //
 // The batch is split in two halves of examples, one per thread (`ThreadPair`). Each half
 // writes its own rows of the output and input gradient; the weight gradient is summed per
@@ -68,7 +70,7 @@ extension CPUBackend {
                                 plan.gather(examples: chunk, from: x, into: patches)
                                 // y[chunk] = patches · W: (rows × KKC)·(KKC × O)
                                 sgemm(rows: chunk.count * plan.patchRowsPerExample, columns: out.channels, depth: plan.patchWidth,
-                                      a: patches.baseAddress, transposeA: false, b: w.baseAddress, transposeB: false,
+                                      a: patches.baseAddress, transposeA: plan.patchesTransposed, b: w.baseAddress, transposeB: false,
                                       alpha: 1, beta: 0, c: y.baseAddress! + chunk.lowerBound * out.count)
                                 finished(chunk, y.baseAddress!)
                             }
@@ -163,7 +165,7 @@ extension CPUBackend {
                                         plan.gather(examples: chunk, from: x, into: patches)
                                         // dW += patchesᵀ · dy: (KKC × rows)·(rows × O)
                                         sgemm(rows: plan.patchWidth, columns: out.channels, depth: rows,
-                                              a: patches.baseAddress, transposeA: true, b: dyChunk, transposeB: false,
+                                              a: patches.baseAddress, transposeA: !plan.patchesTransposed, b: dyChunk, transposeB: false,
                                               alpha: 1, beta: 1, c: dw)
                                     }
                                     guard wantsInputGradient else { continue }
@@ -368,6 +370,13 @@ private struct PatchPlan {
     let kernel: Int
     let output: ImageGeometry
 
+    /// Whether `gather` writes the patch matrix transposed, one row per weight and one
+    /// column per output pixel. For single-channel input (LeNet's first layer) a row of the
+    /// transpose is one run of OW input values per output row, where a patch row is K runs of
+    /// only K values; OpenBLAS is faster on the transposed operand at these shapes too
+    /// (6.2 µs against 8.5 µs for one 28×28 example's 576×25 by 25×20 product here).
+    var patchesTransposed: Bool { geometry.channels == 1 }
+
     /// Patch rows per example: one per output pixel.
     var patchRowsPerExample: Int { output.pixels }
     /// Columns of a patch row, K·K·C.
@@ -389,8 +398,38 @@ private struct PatchPlan {
         }
     }
 
-    /// Writes the patch rows of `examples` (of the batch `input`) to the start of `patches`.
+    /// Writes the patch matrix of `examples` (of the batch `input`) to the start of `patches`:
+    /// its rows (examples.count · OH·OW × K·K·C), or their transpose when `patchesTransposed`.
     func gather(examples: Range<Int>, from input: UnsafeBufferPointer<Float>, into patches: UnsafeMutableBufferPointer<Float>) {
+        if patchesTransposed {
+            gatherTransposed(examples: examples, from: input, into: patches)
+        } else {
+            gatherRows(examples: examples, from: input, into: patches)
+        }
+    }
+
+    /// The transposed patch matrix of single-channel maps: row i·K + j holds, for every
+    /// output pixel (y, x) of every example, the input value at (y + i, x + j).
+    private func gatherTransposed(examples: Range<Int>, from input: UnsafeBufferPointer<Float>, into patches: UnsafeMutableBufferPointer<Float>) {
+        let columns = examples.count * output.pixels
+        for i in 0..<kernel {
+            for j in 0..<kernel {
+                var target = patches.baseAddress! + (i * kernel + j) * columns
+                for b in examples {
+                    let example = input.baseAddress! + b * geometry.count
+                    for y in 0..<output.height {
+                        let source = example + (y + i) * geometry.width + j
+                        for x in 0..<output.width { target[x] = source[x] }
+                        target += output.width
+                    }
+                }
+            }
+        }
+    }
+
+    /// The patch rows: row (y·OW + x) of an example holds its K·K·C input values under the
+    /// filter at (y, x), kernel row by kernel row.
+    private func gatherRows(examples: Range<Int>, from input: UnsafeBufferPointer<Float>, into patches: UnsafeMutableBufferPointer<Float>) {
         let run = kernel * geometry.channels  // one kernel row of a patch: K pixels × C channels
         let (inputEnd, patchesEnd) = (input.baseAddress! + input.count, patches.baseAddress! + patches.count)
         var row = patches.baseAddress!
@@ -402,7 +441,7 @@ private struct PatchPlan {
                         let source = example + ((y + i) * geometry.width + x) * geometry.channels
                         let target = row + i * run
                         if run <= 8, source + 8 <= inputEnd, target + 8 <= patchesEnd {
-                            // LeNet's first layer copies runs of 5 floats: one 8-float load and
+                            // A short run (a small kernel on few channels): one 8-float load and
                             // store. The 8 − run floats written past the run are the start of the
                             // next run or row, written after this one, or spare room at the end.
                             let eight = UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self)
