@@ -101,7 +101,7 @@ public struct CPUBackend: Backend, Sendable {
                         finish(pc, 0..<m, 0..<n)
                     } else {
                         let tiles = GEMMTiles(rows: m, columns: n, k: k)
-                        inPieces(tiles.count) { index in
+                        inPieces(tiles.count) { index, _ in
                             let tile = tiles[index]
                             product.run(rows: tile.rows, columns: tile.columns)
                             finish(pc, tile.rows, tile.columns)

@@ -135,15 +135,17 @@ func inHalves(of count: Int, threshold: Int, grain: Int = 16, _ body: (Range<Int
     inTwoHalves { half in body(half == 0 ? 0..<middle : middle..<count) }
 }
 
-/// Runs `body(i)` for every i in `0..<count`, shared by the two threads (`inTwoHalves`):
-/// the caller takes indices from the front, the worker from the back, each the next not
-/// yet taken, until they meet. Neither waits long for the other when pieces take unequal
-/// times, and when they take equal times each thread gets the same pieces every call, so
-/// the data a piece writes stays in that core's cache from one call to the next. For
-/// pieces whose results do not depend on which thread runs them or in what order.
-func inPieces(_ count: Int, _ body: (Int) -> Void) {
+/// Runs `body(i, thread)` for every i in `0..<count`, shared by the two threads
+/// (`inTwoHalves`; `thread` is 0 for the caller and 1 for the worker, for scratch space of
+/// each thread's own): the caller takes indices from the front, the worker from the back,
+/// each the next not yet taken, until they meet. Neither waits long for the other when
+/// pieces take unequal times or one core runs slower, and when they take equal times each
+/// thread gets the same pieces every call, so the data a piece writes stays in that core's
+/// cache from one call to the next. For pieces whose results do not depend on which thread
+/// runs them or in what order.
+func inPieces(_ count: Int, _ body: (_ index: Int, _ thread: Int) -> Void) {
     guard count > 1 else {
-        if count == 1 { body(0) }
+        if count == 1 { body(0, 0) }
         return
     }
     precondition(count < 1 << 31, "inPieces: \(count) pieces")
@@ -159,7 +161,7 @@ func inPieces(_ count: Int, _ body: (Int) -> Void) {
             let (exchanged, original) = taken.compareExchange(
                 expected: current, desired: current + step, ordering: .relaxed)
             if exchanged {
-                body(half == 0 ? front : count - 1 - back)
+                body(half == 0 ? front : count - 1 - back, half)
                 current = taken.load(ordering: .relaxed)
             } else {
                 current = original

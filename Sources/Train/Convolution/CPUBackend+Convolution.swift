@@ -9,10 +9,10 @@
 // runs are only K floats) gets the transposed patch matrix instead, whose rows are runs of
 // a whole output row (`PatchPlan.patchesTransposed`).
 //
-// The batch is split in two halves of examples, one per thread (`ThreadPair`). Each half
-// writes its own rows of the output and input gradient; the weight gradient is summed per
-// half and the two sums added in a fixed order, so the result does not depend on how
-// many cores ran it.
+// The two threads (`ThreadPair`) share the chunks (`inPieces`). Each chunk writes its own
+// rows of the output and input gradient; the weight gradient is summed per fixed group of
+// chunks and the sums added in group order, so the result does not depend on which thread
+// ran what, nor on how many cores there are.
 //
 // LeNet's layers pool what they convolve: `convolutionPoolForward` pools each chunk as
 // soon as it is computed, and `poolConvolutionBackward` routes the pooling's gradient a
@@ -52,28 +52,31 @@ extension CPUBackend {
         }
     }
 
-    /// output = patches(input)·W, a chunk of examples at a time on each thread (half the batch
-    /// each), calling `finished(chunk, output)` on the thread that computed each chunk.
+    /// output = patches(input)·W, a chunk of examples at a time, the chunks shared by the
+    /// two threads (`inPieces`), calling `finished(chunk, output)` on the thread that
+    /// computed each chunk.
     private func convolveInChunks(
         input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, output out: ImageGeometry,
         into output: inout Matrix, finished: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
     ) {
         let plan = PatchPlan(geometry: geometry, kernel: kernel, output: out)
+        let chunks = plan.chunks(of: 0..<input.rows)
+        var patches = uninitializedFloats(2 * plan.chunkBufferCount)  // one buffer per thread
         input.values.withUnsafeBufferPointer { x in
             weight.values.withUnsafeBufferPointer { w in
                 output.values.withUnsafeMutableBufferPointer { y in
-                    let (x, w, y) = (x, w, y)
-                    inTwoHalves { half in
-                        var patches = plan.chunkBuffer()
-                        patches.withUnsafeMutableBufferPointer { patches in
-                            for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
-                                plan.gather(examples: chunk, from: x, into: patches)
-                                // y[chunk] = patches · W: (rows × KKC)·(KKC × O)
-                                sgemm(rows: chunk.count * plan.patchRowsPerExample, columns: out.channels, depth: plan.patchWidth,
-                                      a: patches.baseAddress, transposeA: plan.patchesTransposed, b: w.baseAddress, transposeB: false,
-                                      alpha: 1, beta: 0, c: y.baseAddress! + chunk.lowerBound * out.count)
-                                finished(chunk, y.baseAddress!)
-                            }
+                    patches.withUnsafeMutableBufferPointer { patches in
+                        let (x, w, y, patches) = (x, w, y, patches)
+                        inPieces(chunks.count) { index, thread in
+                            let chunk = chunks[index]
+                            let buffer = UnsafeMutableBufferPointer(
+                                rebasing: patches[(thread * plan.chunkBufferCount)..<((thread + 1) * plan.chunkBufferCount)])
+                            plan.gather(examples: chunk, from: x, into: buffer)
+                            // y[chunk] = patches · W: (rows × KKC)·(KKC × O)
+                            sgemm(rows: chunk.count * plan.patchRowsPerExample, columns: out.channels, depth: plan.patchWidth,
+                                  a: buffer.baseAddress, transposeA: plan.patchesTransposed, b: w.baseAddress, transposeB: false,
+                                  alpha: 1, beta: 0, c: y.baseAddress! + chunk.lowerBound * out.count)
+                            finished(chunk, y.baseAddress!)
                         }
                     }
                 }
@@ -127,13 +130,20 @@ extension CPUBackend {
         }
     }
 
-    /// The gradients of the convolution, a chunk of examples at a time on each thread (half
-    /// the batch each): `outputGradient(chunk, buffer)` gives the chunk's rows of dy, either
-    /// from a whole dy or written into `buffer` (room for a chunk's rows of the output).
+    /// Groups of consecutive chunks in the backward pass, each summing its own partial
+    /// weight gradient: enough for the two threads to share the work evenly, few enough that
+    /// adding the partials up costs little.
+    static let backwardGroups = 16
+
+    /// The gradients of the convolution, a chunk of examples at a time: `outputGradient(chunk,
+    /// buffer)` gives the chunk's rows of dy, either from a whole dy or written into `buffer`
+    /// (room for a chunk's rows of the output).
     ///
-    /// Each half writes its own rows of the input gradient; the weight gradient is summed per
-    /// half and the two sums added in a fixed order, so the result does not depend on how
-    /// many cores ran it.
+    /// The chunks are cut into `backwardGroups` fixed groups that the two threads share
+    /// (`inPieces`). Each chunk writes its own rows of the input gradient; each group sums
+    /// its own partial weight gradient, and the partials are added to `weightGradient` in
+    /// group order, so the result does not depend on which thread ran which group, nor on
+    /// how many cores there are.
     private func backpropagateInChunks(
         input: Matrix, geometry: ImageGeometry, kernel: Int, weight: Matrix, output out: ImageGeometry,
         weightGradient: inout Matrix, inputGradient: inout Matrix?,
@@ -142,40 +152,44 @@ extension CPUBackend {
         precondition(weightGradient.rows == weight.rows && weightGradient.columns == weight.columns,
                      "convolutionBackward: weightGradient shape differs from weight's")
         let plan = PatchPlan(geometry: geometry, kernel: kernel, output: out)
+        let chunks = plan.chunks(of: 0..<input.rows)
+        let groups = min(chunks.count, Self.backwardGroups)
         let wantsInputGradient = inputGradient != nil
         var dx = wantsInputGradient ? Matrix(rows: input.rows, columns: input.columns) : Matrix(rows: 0, columns: 0)
-        // One partial weight gradient per half, added to weightGradient in order afterwards.
-        var partial = [Float](repeating: 0, count: 2 * weight.count)
+        var partial = [Float](repeating: 0, count: groups * weight.count)
+        // Scratch for each thread: patches, their gradient, and a chunk's rows of dy.
+        let rowsPerChunk = plan.chunkExamples * plan.patchRowsPerExample
+        let patchGradientCount = wantsInputGradient ? rowsPerChunk * plan.patchWidth : 0
+        let scratchCount = plan.chunkBufferCount + patchGradientCount + plan.chunkExamples * out.count
+        var scratch = uninitializedFloats(2 * scratchCount)
         input.values.withUnsafeBufferPointer { x in
             weight.values.withUnsafeBufferPointer { w in
                 dx.values.withUnsafeMutableBufferPointer { dx in
                     partial.withUnsafeMutableBufferPointer { partial in
-                        let (x, w, dx, partial) = (x, w, dx, partial)
-                        inTwoHalves { half in
-                            let rowsPerChunk = plan.chunkExamples * plan.patchRowsPerExample
-                            var patches = plan.chunkBuffer()
-                            var patchGradient = Matrix(rows: wantsInputGradient ? rowsPerChunk : 0, columns: plan.patchWidth, uninitialized: ()).values
-                            var gradientBuffer = Matrix(rows: plan.chunkExamples, columns: out.count, uninitialized: ()).values
-                            let dw = partial.baseAddress! + half * weight.count
-                            gradientBuffer.withUnsafeMutableBufferPointer { gradientBuffer in
-                                for chunk in plan.chunks(of: halfRange(half, of: input.rows)) {
+                        scratch.withUnsafeMutableBufferPointer { scratch in
+                            let (x, w, dx, partial, scratch) = (x, w, dx, partial, scratch)
+                            inPieces(groups) { group, thread in
+                                let patches = UnsafeMutableBufferPointer(
+                                    rebasing: scratch[(thread * scratchCount)..<(thread * scratchCount + plan.chunkBufferCount)])
+                                let patchGradient = patches.baseAddress! + plan.chunkBufferCount
+                                let gradientBuffer = patchGradient + patchGradientCount
+                                let dw = partial.baseAddress! + group * weight.count
+                                for index in (chunks.count * group / groups)..<(chunks.count * (group + 1) / groups) {
+                                    let chunk = chunks[index]
                                     let rows = chunk.count * plan.patchRowsPerExample
-                                    let dyChunk = outputGradient(chunk, gradientBuffer.baseAddress!)
-                                    patches.withUnsafeMutableBufferPointer { patches in
-                                        plan.gather(examples: chunk, from: x, into: patches)
-                                        // dW += patchesᵀ · dy: (KKC × rows)·(rows × O)
-                                        sgemm(rows: plan.patchWidth, columns: out.channels, depth: rows,
-                                              a: patches.baseAddress, transposeA: !plan.patchesTransposed, b: dyChunk, transposeB: false,
-                                              alpha: 1, beta: 1, c: dw)
-                                    }
+                                    let dyChunk = outputGradient(chunk, gradientBuffer)
+                                    plan.gather(examples: chunk, from: x, into: patches)
+                                    // dW += patchesᵀ · dy: (KKC × rows)·(rows × O)
+                                    sgemm(rows: plan.patchWidth, columns: out.channels, depth: rows,
+                                          a: patches.baseAddress, transposeA: !plan.patchesTransposed, b: dyChunk, transposeB: false,
+                                          alpha: 1, beta: 1, c: dw)
                                     guard wantsInputGradient else { continue }
-                                    patchGradient.withUnsafeMutableBufferPointer { patchGradient in
-                                        // dPatches = dy · Wᵀ: (rows × O)·(O × KKC), then scattered back.
-                                        sgemm(rows: rows, columns: plan.patchWidth, depth: out.channels,
-                                              a: dyChunk, transposeA: false, b: w.baseAddress, transposeB: true,
-                                              alpha: 1, beta: 0, c: patchGradient.baseAddress!)
-                                        plan.scatterAdd(examples: chunk, from: UnsafeBufferPointer(patchGradient), into: dx)
-                                    }
+                                    // dPatches = dy · Wᵀ: (rows × O)·(O × KKC), then scattered back.
+                                    sgemm(rows: rows, columns: plan.patchWidth, depth: out.channels,
+                                          a: dyChunk, transposeA: false, b: w.baseAddress, transposeB: true,
+                                          alpha: 1, beta: 0, c: patchGradient)
+                                    plan.scatterAdd(examples: chunk, from: UnsafeBufferPointer(start: patchGradient, count: rows * plan.patchWidth),
+                                                    into: dx)
                                 }
                             }
                         }
@@ -185,7 +199,14 @@ extension CPUBackend {
         }
         weightGradient.values.withUnsafeMutableBufferPointer { total in
             partial.withUnsafeBufferPointer { partial in
-                for i in total.indices { total[i] = total[i] + partial[i] + partial[weight.count + i] }
+                let total = total
+                inHalves(of: total.count, threshold: Self.parallelElements) { range in
+                    for i in range {
+                        var sum = total[i]
+                        for group in 0..<groups { sum += partial[group * weight.count + i] }
+                        total[i] = sum
+                    }
+                }
             }
         }
         if wantsInputGradient { inputGradient = dx }
@@ -344,9 +365,9 @@ private func routeToMaxima(
     }
 }
 
-/// The examples of `half` (0 or 1) of a batch of `count`: the first ⌊count/2⌋, or the rest.
-private func halfRange(_ half: Int, of count: Int) -> Range<Int> {
-    half == 0 ? 0..<(count / 2) : (count / 2)..<count
+/// An array of `count` floats whose values are not set: scratch space written before it is read.
+private func uninitializedFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }
 
 /// Row-major `cblas_sgemm` on raw pointers: C (rows × columns) = alpha·op(A)·op(B) + beta·C,
@@ -384,12 +405,8 @@ private struct PatchPlan {
     /// Examples per chunk.
     var chunkExamples: Int { max(1, CPUBackend.patchRowsPerChunk / output.pixels) }
 
-    /// Room for one chunk's patch rows, and 8 floats more for `gather`'s 8-float copies.
-    func chunkBuffer() -> [Float] {
-        [Float](unsafeUninitializedCapacity: chunkExamples * patchRowsPerExample * patchWidth + 8) { _, count in
-            count = chunkExamples * patchRowsPerExample * patchWidth + 8
-        }
-    }
+    /// Floats for one chunk's patch matrix, and 8 more for `gather`'s 8-float copies.
+    var chunkBufferCount: Int { chunkExamples * patchRowsPerExample * patchWidth + 8 }
 
     /// `examples` cut into consecutive chunks of at most `chunkExamples`.
     func chunks(of examples: Range<Int>) -> [Range<Int>] {
