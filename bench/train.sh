@@ -236,16 +236,24 @@ for model in models:
             out.append(f"| {impl} | failed | | | 0 |")
     out.append("")
     floors = {}
+    whole_on_two_threads = None
     if os.path.exists(f"{work}/floor.txt"):
         for line in open(f"{work}/floor.txt").read().splitlines()[1:]:
             fields = line.split()
             if len(fields) == 3:
                 floors[fields[0]] = (float(fields[1]), float(fields[2]))
+            elif line.startswith("mlp, each product whole on OpenBLAS's 2 threads:"):
+                whole_on_two_threads = float(fields[-2])
     if model in floors:
         one, two = floors[model]
         out.append(f"Floor (`bench/gemm_floor.c`, same run: OpenBLAS sgemm alone at training's shapes, for 50,000 "
                    f"training and 20,000 evaluated examples): {one:.4f} s per epoch on one thread, {two:.4f} s on two cores"
                    + (f"; mnist-tools' median is {ours / two:.2f}× the two-core floor." if ours else "."))
+        if model == "mlp" and whole_on_two_threads:
+            out.append("")
+            out.append(f"1 against 2 BLAS threads: the same products, each whole on OpenBLAS's own two threads, take "
+                       f"{whole_on_two_threads:.4f} s per epoch (against {one:.4f} s on one thread); mnist-tools runs "
+                       "OpenBLAS on one thread inside each strip it shares between its two.")
         out.append("")
     for impl, why in failures.items():
         out.append(f"- {impl} failed, {why}")

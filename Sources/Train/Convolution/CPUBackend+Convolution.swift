@@ -200,7 +200,7 @@ extension CPUBackend {
         weightGradient.values.withUnsafeMutableBufferPointer { total in
             partial.withUnsafeBufferPointer { partial in
                 let total = total
-                inHalves(of: total.count, threshold: Self.parallelElements) { range in
+                inHalves(of: total.count, threshold: Self.parallelElements / groups) { range in
                     for i in range {
                         var sum = total[i]
                         for group in 0..<groups { sum += partial[group * weight.count + i] }
