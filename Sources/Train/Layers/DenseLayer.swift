@@ -37,8 +37,9 @@ public struct DenseLayer: Sendable {
     /// Number of outputs, O.
     public var outputs: Int { weight.columns }
 
-    /// y = x·W + b for x: B×I, or f(x·W + b) with an `activation` f (`Backend.denseForward`);
-    /// returns B×O and keeps x for `backward`, which is the gradient of x·W + b.
+    /// y = x·W + b for x: B×I, or f(x·W + b) with an `activation` f applied in the same pass
+    /// (`Backend.denseForward`); returns B×O and keeps x for `backward`. `backward` takes the
+    /// gradient with respect to x·W + b: the activation's own backward pass comes first.
     public mutating func forward(input: Matrix, activation: ActivationKind? = nil, using backend: some Backend) -> Matrix {
         precondition(input.columns == inputs, "DenseLayer.forward: input has \(input.columns) columns, layer \(inputs) inputs")
         var output = Matrix(rows: input.rows, columns: outputs, uninitialized: ())
