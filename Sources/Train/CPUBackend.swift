@@ -1,7 +1,7 @@
 // CPUBackend: the kernels training runs on the CPU.
 //
 // GEMM goes to OpenBLAS (`cblas_sgemm`), single-threaded, on two threads of our own
-// (`ThreadPair`) that each compute half of C; every other kernel is a loop over
+// (`ThreadPair`) that share the tiles of C (`GEMMTiles`, `inPieces`); every other kernel is a loop over
 // contiguous float32 buffers, written with unsafe buffer pointers and no
 // cross-iteration dependencies so the compiler vectorizes it; tanh and the sigmoid go
 // through `VectorMath`'s call-free polynomials, which vectorize too. `ReferenceBackend` is the oracle each kernel is tested against.

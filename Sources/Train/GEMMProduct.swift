@@ -41,7 +41,7 @@ struct GEMMProduct: @unchecked Sendable {
 ///   has them for). At the MLP's shapes (20×784 by 784×500, and 784×20 by 20×500) the strips
 ///   together take about two thirds of the time of the whole, and sixteen strips let the
 ///   threads finish together, where fixed halves left one waiting for the other.
-/// - A larger wide product (evaluating a 1,000-row block) is cut into two column halves:
+/// - A larger wide product (evaluating a 500-row block) is cut into two column halves:
 ///   OpenBLAS packs each operand once per call, so narrow strips would repack A each time.
 /// - A product too narrow to cut into columns (logistic regression's 10 classes) is cut
 ///   into an even number of blocks of rows, small products where possible.
@@ -63,12 +63,13 @@ struct GEMMTiles {
         rows = m
         columns = n
         let grain = Self.columnGrain
-        let halfColumns = (n + 1) / 2 + grain - 1
         if n >= 2 * grain {
             tileRows = m
+            // Half of C's columns, rounded up to the grain: the widest tile that still gives
+            // both threads work.
+            let half = ((n + 1) / 2 + grain - 1) / grain * grain
             let stripWidth = min(Self.widestStrip, Self.smallProductMultiplyAdds / max(m * k, 1) / grain * grain)
-            // At least two tiles, so both threads have work.
-            tileColumns = stripWidth >= grain ? min(stripWidth, halfColumns / grain * grain) : halfColumns / grain * grain
+            tileColumns = stripWidth >= grain ? min(stripWidth, half) : half
         } else {
             // An even number of blocks of equal height (within one row), so that the two
             // threads get the same work: logistic regression's 600 rows in blocks of at most

@@ -405,8 +405,8 @@ private struct PatchPlan {
     /// Examples per chunk.
     var chunkExamples: Int { max(1, CPUBackend.patchRowsPerChunk / output.pixels) }
 
-    /// Floats for one chunk's patch matrix, and 8 more for `gather`'s 8-float copies.
-    var chunkBufferCount: Int { chunkExamples * patchRowsPerExample * patchWidth + 8 }
+    /// Floats for one chunk's patch matrix.
+    var chunkBufferCount: Int { chunkExamples * patchRowsPerExample * patchWidth }
 
     /// `examples` cut into consecutive chunks of at most `chunkExamples`.
     func chunks(of examples: Range<Int>) -> [Range<Int>] {
@@ -448,7 +448,6 @@ private struct PatchPlan {
     /// filter at (y, x), kernel row by kernel row.
     private func gatherRows(examples: Range<Int>, from input: UnsafeBufferPointer<Float>, into patches: UnsafeMutableBufferPointer<Float>) {
         let run = kernel * geometry.channels  // one kernel row of a patch: K pixels × C channels
-        let (inputEnd, patchesEnd) = (input.baseAddress! + input.count, patches.baseAddress! + patches.count)
         var row = patches.baseAddress!
         for b in examples {
             let example = input.baseAddress! + b * geometry.count
@@ -457,13 +456,7 @@ private struct PatchPlan {
                     for i in 0..<kernel {
                         let source = example + ((y + i) * geometry.width + x) * geometry.channels
                         let target = row + i * run
-                        if run <= 8, source + 8 <= inputEnd, target + 8 <= patchesEnd {
-                            // A short run (a small kernel on few channels): one 8-float load and
-                            // store. The 8 − run floats written past the run are the start of the
-                            // next run or row, written after this one, or spare room at the end.
-                            let eight = UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(target).storeBytes(of: eight, as: SIMD8<Float>.self)
-                        } else if run <= 32 {
+                        if run <= 32 {
                             // A loop for short runs, where a call to memcpy costs more than the copy.
                             for k in 0..<run { target[k] = source[k] }
                         } else {
