@@ -79,12 +79,19 @@ private let minimumGzipSize = 20
 /// Slack added to `maximumExpansion` × compressed size when judging a trailer's ISIZE.
 private let isizeSlack = 1024
 
+/// The FLG bit of a gzip header that says a CRC-16 of the header follows it (FHCRC).
+private let gzipHeaderCRCFlag: UInt8 = 0x02
+
 /// Inflates a mapped gzip file in one libdeflate call into storage sized by the trailer's
 /// ISIZE, or returns nil when that cannot be trusted or does not work out, so the caller
 /// streams instead. Never allocates more than the limit or than DEFLATE could produce.
+///
+/// A header with its own CRC (FHCRC, which `gzip` never writes) is streamed too: libdeflate
+/// skips that CRC, zlib checks it, and a file must read the same either way.
 func inflateWholeGzip(_ compressed: ByteStorage, limit: Int) -> ByteStorage? {
     let size = compressed.count
     guard size >= minimumGzipSize, size < (1 << 32) else { return nil }
+    guard compressed.bytes[3] & gzipHeaderCRCFlag == 0 else { return nil }
     let trailer = UnsafeRawBufferPointer(rebasing: compressed.bytes[(size - 4)...])
     let isize = Int(UInt32(littleEndian: trailer.loadUnaligned(as: UInt32.self)))
     // Zero may be a true multiple of 4 GiB: only the stream can tell.

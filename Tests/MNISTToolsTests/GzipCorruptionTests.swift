@@ -77,6 +77,23 @@ import Testing
         #expect(offset == compressed.count - 4 || offset == compressed.count)
     }
 
+    /// A member whose header carries a CRC-16 (FHCRC): found by the pickle-gzip fuzz target,
+    /// whose whole-file path (libdeflate, which skips that CRC) read a file the stream refused.
+    @Test func headerCRCIsCheckedBothWays() throws {
+        let member = try InputFixtures.gzip(Self.original)
+        var header = Array(member[0..<10])
+        header[3] |= 0x02  // FHCRC
+        let crc = header.withUnsafeBytes(zlibCRC32)
+        let withCRC = header + [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF)] + member[10...]
+        #expect(try Self.sameErrorBothWays(withCRC) == nil)
+        let error = try Self.sameErrorBothWays(InputFixtures.flipping(withCRC, at: 10))
+        guard case let .corruptGzip(_, _, reason)? = error else {
+            Issue.record("expected corruptGzip, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("header crc"))
+    }
+
     @Test func flippedCRCInFirstOfTwoMembers() throws {
         let first = try InputFixtures.gzip(Self.original)
         let compressed = InputFixtures.flipping(first, at: first.count - 6) + (try InputFixtures.gzip([1, 2, 3]))
